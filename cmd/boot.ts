@@ -1,0 +1,36 @@
+/**
+ * What every subcommand does first: turn flags and PULSE_* variables into a validated config,
+ * make the logger and install the signal handling.
+ */
+import { Option, type Command } from "commander";
+import { loadConfig, SETTINGS, envOf, flagOf, stderrIsTerminal, type Config, type SettingKey } from "../src/platform/config";
+import { createLifecycle, type Lifecycle } from "../src/platform/lifecycle";
+import { createLogger, type Logger } from "../src/platform/log";
+
+export const GLOBAL_SETTINGS = ["logLevel", "logFormat"] as const satisfies readonly SettingKey[];
+
+export function settingOption(key: SettingKey): Option {
+  const s = SETTINGS[key];
+  const dflt = "default" in s ? ` (default: ${s.default})` : "";
+  return new Option(`${flagOf(key)} <${s.placeholder}>`, `${s.describe}${dflt} [env: ${envOf(key)}]`);
+}
+
+export function withSettings(cmd: Command, keys: readonly SettingKey[]): Command {
+  for (const key of keys) cmd.addOption(settingOption(key));
+  return cmd;
+}
+
+export interface Runtime<K extends SettingKey> extends AsyncDisposable {
+  config: Config<K | (typeof GLOBAL_SETTINGS)[number]>;
+  log: Logger;
+  lifecycle: Lifecycle;
+}
+
+export function boot<K extends SettingKey>(svc: string, keys: readonly K[], cmd: Command): Runtime<K> {
+  const flags = cmd.optsWithGlobals<Partial<Record<SettingKey, string>>>();
+  const config = loadConfig([...GLOBAL_SETTINGS, ...keys], flags);
+  const format = config.logFormat === "auto" ? (stderrIsTerminal() ? "text" : "json") : config.logFormat;
+  const log = createLogger({ svc, level: config.logLevel, format });
+  const lifecycle = createLifecycle(log);
+  return { config, log, lifecycle, [Symbol.asyncDispose]: () => lifecycle[Symbol.asyncDispose]() };
+}

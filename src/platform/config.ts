@@ -1,0 +1,172 @@
+/**
+ * Configuration: every setting is declared once here, with its flag, its PULSE_* variable,
+ * its default and its zod check. This is the only module that reads `process.env`.
+ * Precedence: command-line flag, then environment variable, then default.
+ */
+import { z } from "zod";
+import { PulseError } from "./errors";
+
+interface Setting<T> {
+  describe: string;
+  /** Shown in `--help` after the flag, e.g. `--database-url <url>`. */
+  placeholder: string;
+  /** Raw default, parsed by `schema` exactly like a flag or env value would be. */
+  default?: string;
+  schema: z.ZodType<T, unknown>;
+  /** Values never appear in logs or error messages. */
+  secret?: boolean;
+}
+
+const setting = <T>(s: Setting<T>): Setting<T> => s;
+
+const portNumber = z.coerce
+  .number({ error: "expected a port number" })
+  .int({ error: "expected a whole number" })
+  .min(0, { error: "expected a port from 0 to 65535" })
+  .max(65535, { error: "expected a port from 0 to 65535" });
+
+const positiveSeconds = z.coerce
+  .number({ error: "expected a number of seconds" })
+  .positive({ error: "expected a positive number of seconds" })
+  .max(86_400, { error: "expected at most 86400 seconds" });
+
+const urlWith = (protocols: readonly string[], example: string) =>
+  z.string().refine(
+    (raw) => {
+      try {
+        return protocols.includes(new URL(raw).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: `expected a URL like ${example}` },
+  );
+
+export const SETTINGS = {
+  logLevel: setting({
+    describe: "lowest level written to the log",
+    placeholder: "level",
+    default: "info",
+    schema: z.enum(["debug", "info", "warn", "error"], { error: "expected debug, info, warn or error" }),
+  }),
+  logFormat: setting({
+    describe: "log line format; auto is text on a terminal and json otherwise",
+    placeholder: "format",
+    default: "auto",
+    schema: z.enum(["auto", "json", "text"], { error: "expected auto, json or text" }),
+  }),
+  databaseUrl: setting({
+    describe: "PostgreSQL connection URL",
+    placeholder: "url",
+    schema: urlWith(["postgres:", "postgresql:"], "postgres://user:password@host:5432/pulse"),
+    secret: true,
+  }),
+  dbConnectTimeout: setting({
+    describe: "seconds to wait for a database connection",
+    placeholder: "seconds",
+    default: "10",
+    schema: positiveSeconds,
+  }),
+  lockTimeout: setting({
+    describe: "seconds a migration waits for a table lock before giving up",
+    placeholder: "seconds",
+    default: "60",
+    schema: positiveSeconds,
+  }),
+  natsUrl: setting({
+    describe: "NATS server URL (JetStream enabled)",
+    placeholder: "url",
+    default: "nats://127.0.0.1:4222",
+    schema: urlWith(["nats:", "tls:"], "nats://127.0.0.1:4222"),
+    secret: true,
+  }),
+  mqttUrl: setting({
+    describe: "MQTT broker URL",
+    placeholder: "url",
+    default: "mqtt://127.0.0.1:1883",
+    schema: urlWith(["mqtt:", "mqtts:", "ws:", "wss:"], "mqtt://127.0.0.1:1883"),
+    secret: true,
+  }),
+  httpHost: setting({
+    describe: "address the HTTP server listens on",
+    placeholder: "host",
+    default: "0.0.0.0",
+    schema: z.string().min(1, { error: "expected a host name or address" }),
+  }),
+  httpPort: setting({
+    describe: "port the HTTP server listens on",
+    placeholder: "port",
+    default: "8080",
+    schema: portNumber,
+  }),
+  dataDir: setting({
+    describe: "directory for the embedded database and broker state",
+    placeholder: "dir",
+    default: "./pulse-data",
+    schema: z.string().min(1, { error: "expected a directory path" }),
+  }),
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+type ValueOf<K extends SettingKey> = (typeof SETTINGS)[K] extends Setting<infer T> ? T : never;
+export type Config<K extends SettingKey> = { readonly [P in K]: ValueOf<P> };
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const flagOf = (key: SettingKey) => `--${kebab(key)}`;
+export const envOf = (key: SettingKey) => `PULSE_${kebab(key).replaceAll("-", "_").toUpperCase()}`;
+
+/**
+ * Validates the settings a command uses. `flags` holds raw strings from the command line
+ * (undefined when the flag was not given). A bad or missing value throws a USAGE error whose
+ * one-line message names the flag and the variable it came from.
+ */
+export function loadConfig<K extends SettingKey>(
+  keys: readonly K[],
+  flags: Partial<Record<K, string>>,
+  env: Record<string, string | undefined> = process.env,
+): Config<K> {
+  const out: Partial<Record<K, unknown>> = {};
+  for (const key of keys) {
+    const s: Setting<unknown> = SETTINGS[key];
+    const fromFlag = flags[key];
+    const fromEnv = env[envOf(key)];
+    const raw = fromFlag ?? (fromEnv === "" ? undefined : fromEnv) ?? s.default;
+    const source = fromFlag !== undefined ? flagOf(key) : fromEnv ? `${envOf(key)}` : "default";
+    if (raw === undefined) {
+      throw new PulseError("USAGE", `missing ${flagOf(key)} (or set ${envOf(key)}): ${s.describe}`, { setting: key });
+    }
+    const parsed = s.schema.safeParse(raw);
+    if (!parsed.success) {
+      const reason = parsed.error.issues[0]?.message ?? "invalid value";
+      const shown = s.secret ? "" : ` ${JSON.stringify(raw)}`;
+      const from = source === flagOf(key) ? flagOf(key) : `${flagOf(key)} (from ${source})`;
+      throw new PulseError("USAGE", `invalid value${shown} for ${from}: ${reason}`, { setting: key });
+    }
+    out[key] = parsed.data;
+  }
+  return out as Config<K>;
+}
+
+/** For test runs: drop every PULSE_* variable except PULSE_TEST_*, and fix the time zone. */
+export function isolateTestEnvironment(env: Record<string, string | undefined> = process.env): void {
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("PULSE_") && !name.startsWith("PULSE_TEST_")) delete env[name];
+  }
+  env.TZ = "UTC";
+}
+
+const TestEnv = z.object({
+  PULSE_TEST_DATABASE_URL: urlWith(["postgres:", "postgresql:"], "postgres://postgres@127.0.0.1:5432/postgres").default(
+    "postgres://postgres@127.0.0.1:5432/postgres",
+  ),
+  CI: z.string().optional(),
+});
+
+/** Settings of the test harness itself (where the throwaway databases are created). */
+export function testSettings(env: Record<string, string | undefined> = process.env) {
+  const t = TestEnv.parse(env);
+  return { adminDatabaseUrl: t.PULSE_TEST_DATABASE_URL, ci: t.CI === "true" || t.CI === "1" };
+}
+
+/** Whether standard output is a terminal; decides the `auto` log format. */
+export const stderrIsTerminal = (): boolean => Boolean(process.stderr.isTTY);

@@ -1,0 +1,174 @@
+/**
+ * PostgreSQL access: the only module that imports postgres.js. Query functions take a `Db`
+ * handle so they work both on the pool and inside a transaction.
+ *
+ * Tenant isolation: request work runs in `withTenant`, a transaction as the non-bypass role
+ * `pulse_app` with `app.tenant_id` set transaction-locally, so row-level security decides
+ * what is visible. Workers use `asWorker` (BYPASSRLS role `pulse_worker`), operators
+ * `asOperator` (BYPASSRLS role `pulse_operator`, and every use writes an operator audit row).
+ * Settings are transaction-local, which keeps this correct behind PgBouncer transaction pooling.
+ */
+import postgres from "postgres";
+import { PulseError, type ErrorCode } from "./errors";
+import { TENANT_ID } from "./ids";
+import type { Logger } from "./log";
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+export type Db = Sql | Tx;
+
+export interface ConnectOptions {
+  url: string;
+  /** Shown in pg_stat_activity, e.g. `pulse-migrate`. */
+  appName: string;
+  log: Logger;
+  max?: number;
+  connectTimeoutSeconds?: number;
+}
+
+export function connect(o: ConnectOptions): Sql {
+  return postgres(o.url, {
+    ...socketHost(o.url),
+    max: o.max ?? 10,
+    idle_timeout: 30,
+    connect_timeout: o.connectTimeoutSeconds ?? 10,
+    transform: postgres.camel,
+    connection: { application_name: o.appName },
+    onnotice: (n) => o.log.debug("postgres notice", { message: n.message, code: n.code }),
+  });
+}
+
+/**
+ * libpq accepts a Unix socket directory as a percent-encoded host
+ * (`postgres://user@%2Fvar%2Frun%2Fpostgresql/db`); postgres.js needs it as an option.
+ */
+function socketHost(url: string): { host?: string } {
+  try {
+    const host = decodeURIComponent(new URL(url).hostname);
+    return host.startsWith("/") ? { host } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Where a URL points, without credentials: `host:port/database`. */
+export function describeTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${decodeURIComponent(u.hostname) || "localhost"}:${u.port || 5432}${u.pathname || "/"}`;
+  } catch {
+    return "(unparseable url)";
+  }
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+]);
+
+/** Fails fast, with one clear sentence, when the database cannot be used at all. */
+export async function checkConnection(sql: Sql, url: string): Promise<void> {
+  try {
+    await sql`select 1`;
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    const reason =
+      e.code === "28P01" || e.code === "28000"
+        ? "authentication failed"
+        : e.code === "3D000"
+          ? "database does not exist"
+          : e.code === "CONNECT_TIMEOUT"
+            ? "connection timed out"
+            : e.code === "ECONNREFUSED"
+              ? "connection refused"
+              : (e.message ?? String(err));
+    throw new PulseError("UNAVAILABLE", `cannot use PostgreSQL at ${describeTarget(url)}: ${reason}`, undefined, {
+      cause: err,
+    });
+  }
+}
+
+const SQLSTATE: Record<string, ErrorCode> = {
+  "23505": "CONFLICT",
+  "23503": "CONFLICT",
+  "23514": "BAD_REQUEST",
+  "23502": "BAD_REQUEST",
+  "22P02": "BAD_REQUEST",
+  "22001": "BAD_REQUEST",
+  "22003": "BAD_REQUEST",
+  "42501": "FORBIDDEN",
+  "40001": "UNAVAILABLE",
+  "40P01": "UNAVAILABLE",
+  "55P03": "UNAVAILABLE",
+  "57014": "UNAVAILABLE",
+  "57P01": "UNAVAILABLE",
+  "53300": "UNAVAILABLE",
+};
+
+/** Maps a database failure to a PulseError once, keeping the original as `cause`. */
+export function mapPgError(err: unknown): unknown {
+  if (err instanceof PulseError || !(err instanceof Error)) return err;
+  const e = err as Error & { code?: string; constraint_name?: string; table_name?: string };
+  const code =
+    (e.code && SQLSTATE[e.code]) ??
+    (e.code && (e.code.startsWith("08") || NETWORK_CODES.has(e.code)) ? "UNAVAILABLE" : undefined);
+  if (!code) return err;
+  const details: Record<string, unknown> = { sqlstate: e.code };
+  if (e.constraint_name) details.constraint = e.constraint_name;
+  if (e.table_name) details.table = e.table_name;
+  return new PulseError(code, e.message, details, { cause: err });
+}
+
+async function inRole<T>(sql: Sql, role: string, tenant: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return (await sql.begin(async (tx) => {
+      await tx`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenant ?? ""}, true)`;
+      return fn(tx);
+    })) as T;
+  } catch (err) {
+    throw mapPgError(err);
+  }
+}
+
+/** Runs `fn` in a transaction that sees only `tenantId`'s rows. Fails closed without a tenant. */
+export function withTenant<T>(sql: Sql, tenantId: string | null | undefined, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (!tenantId || !TENANT_ID.test(tenantId)) {
+    return Promise.reject(new PulseError("FORBIDDEN", "no valid tenant in the request context"));
+  }
+  return inRole(sql, "pulse_app", tenantId, fn);
+}
+
+/** Runs `fn` as the worker role, which bypasses row-level security (ingest, evaluator, jobs). */
+export function asWorker<T>(sql: Sql, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return inRole(sql, "pulse_worker", null, fn);
+}
+
+export interface OperatorAccess {
+  actorId: string;
+  action: string;
+  /** The tenant looked at, or null for a cross-tenant view. */
+  tenantId: string | null;
+  resource: string;
+  requestId?: string;
+  ip?: string;
+}
+
+/** Cross-tenant operator work; the audit row commits or rolls back with the work itself. */
+export function asOperator<T>(sql: Sql, access: OperatorAccess, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return inRole(sql, "pulse_operator", null, async (tx) => {
+    await tx`
+      insert into operator_audit_log (actor_id, action, tenant_id, resource, request_id, ip)
+      values (${access.actorId}, ${access.action}, ${access.tenantId}, ${access.resource},
+              ${access.requestId ?? null}, ${access.ip ?? null})`;
+    return fn(tx);
+  });
+}
