@@ -30,7 +30,7 @@ create table operator_audit_log (
   time       timestamptz not null default now(),
   actor_id   text not null,
   action     text not null,
-  tenant_id  t_tenant_id,
+  target_tenant_id t_tenant_id,
   resource   text not null,
   request_id text,
   ip         inet,

@@ -156,7 +156,7 @@ export interface OperatorAccess {
   actorId: string;
   action: string;
   /** The tenant looked at, or null for a cross-tenant view. */
-  tenantId: string | null;
+  targetTenantId: string | null;
   resource: string;
   requestId?: string;
   ip?: string;
@@ -166,8 +166,8 @@ export interface OperatorAccess {
 export function asOperator<T>(sql: Sql, access: OperatorAccess, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return inRole(sql, "pulse_operator", null, async (tx) => {
     await tx`
-      insert into operator_audit_log (actor_id, action, tenant_id, resource, request_id, ip)
-      values (${access.actorId}, ${access.action}, ${access.tenantId}, ${access.resource},
+      insert into operator_audit_log (actor_id, action, target_tenant_id, resource, request_id, ip)
+      values (${access.actorId}, ${access.action}, ${access.targetTenantId}, ${access.resource},
               ${access.requestId ?? null}, ${access.ip ?? null})`;
     return fn(tx);
   });

@@ -91,7 +91,7 @@ export function lineAt(text: string, position: number): number {
 function failure(m: Migration, err: unknown): PulseError {
   const e = err as { message?: string; position?: string; where?: string; detail?: string; code?: string };
   const at = e.position ? ` at line ${lineAt(m.sql, Number(e.position))}` : "";
-  const context = e.where ? ` [${e.where.split("\n")[0]}]` : "";
+  const context = e.where ? ` [${e.where.split("\n").join("; ")}]` : "";
   const detail = e.detail ? ` (${e.detail})` : "";
   return new PulseError(
     "MIGRATION_FAILED",

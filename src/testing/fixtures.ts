@@ -1,0 +1,62 @@
+/**
+ * Test data: `seedTenant` puts at least one row for a tenant into every tenant-owned table,
+ * so isolation tests can prove that another tenant sees none of them. When a migration adds
+ * a tenant table, the schema test fails until this seed covers it.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { asWorker, type Sql } from "../platform/db";
+
+export const LIFELINE_GATEWAY = "00000000-0000-4000-8000-000000000101";
+export const TEMP_PROBE = "00000000-0000-4000-8000-000000000102";
+
+export const tokenHash = (token: string) => createHash("sha256").update(token).digest();
+
+export async function seedTenant(sql: Sql, tenantId: string): Promise<void> {
+  await asWorker(sql, async (tx) => {
+    await tx`insert into tenants (tenant_id, name) values (${tenantId}, ${`Tenant ${tenantId}`})`;
+    await tx`insert into sites (tenant_id, site_id, name, lat, lng) values (${tenantId}, 'site-1', 'Plant 1', 52.1, 4.3)`;
+    await tx`insert into users (tenant_id, email, roles) values (${tenantId}, ${`admin@${tenantId}.test`}, '{tenant-admin}')`;
+
+    const [tpl] = await tx<{ templateId: string }[]>`
+      insert into device_templates (tenant_id, slug, name, category)
+      values (${tenantId}, 'probe-x', 'Probe X', 'expansion_module') returning template_id`;
+    const [gw] = await tx<{ templateId: string }[]>`
+      insert into device_templates (tenant_id, slug, name, category)
+      values (${tenantId}, 'gateway-x', 'Gateway X', 'gateway') returning template_id`;
+    await tx`insert into template_metrics (template_id, metric_key, display_name, data_type)
+             values (${tpl!.templateId}, 'temp_c', 'Temperature', 'float')`;
+    await tx`insert into template_commands (template_id, command_key, display_name)
+             values (${gw!.templateId}, 'reboot', 'Reboot')`;
+    const [slot] = await tx<{ slotId: string }[]>`
+      insert into template_slots (template_id, slot_key, display_name, slot_type, interface_type)
+      values (${gw!.templateId}, 'port_a', 'Port A', 'expansion', 'analog') returning slot_id`;
+    await tx`insert into template_slot_modules (slot_id, module_template_id) values (${slot!.slotId}, ${tpl!.templateId})`;
+
+    await tx`insert into device_registry (tenant_id, device_id, site_id, template_id)
+             values (${tenantId}, 'gw-1', 'site-1', ${LIFELINE_GATEWAY})`;
+    await tx`insert into device_registry (tenant_id, device_id, site_id, template_id, parent_device_id)
+             values (${tenantId}, 'probe-1', 'site-1', ${tpl!.templateId}, 'gw-1')`;
+    const [mod] = await tx<{ moduleId: string }[]>`
+      insert into device_modules (tenant_id, device_id, slot_key, module_template_id, metric_key_map)
+      values (${tenantId}, 'gw-1', 'analog_1', ${TEMP_PROBE}, ${tx.json({ t1: "temp_c" })}) returning module_id`;
+    await tx`insert into device_sensors (tenant_id, device_id, metric_key, module_id, source)
+             values (${tenantId}, 'gw-1', 'temp_c', ${mod!.moduleId}, 'optional')`;
+    await tx`insert into device_transports (tenant_id, device_id, ingestion_protocol, is_primary)
+             values (${tenantId}, 'gw-1', 'mqtt_direct', true)`;
+    await tx`insert into device_state (tenant_id, device_id, status) values (${tenantId}, 'gw-1', 'ONLINE')`;
+    await tx`insert into device_credentials (tenant_id, device_id, kind, token_hash, token_prefix)
+             values (${tenantId}, 'gw-1', 'provision_token', ${tokenHash(`${tenantId}-${randomUUID()}`)}, 'pt_abcd')`;
+
+    await tx`insert into telemetry (time, tenant_id, device_id, site_id, msg_type, seq, metrics, msg_id)
+             values (now(), ${tenantId}, 'gw-1', 'site-1', 'telemetry', 1, ${tx.json({ temp_c: 21.5 })}, ${randomUUID()})`;
+    await tx`insert into quarantine_events (tenant_id, device_id, source, topic, reason, payload, payload_size)
+             values (${tenantId}, 'gw-1', 'mqtt', ${`tenant/${tenantId}/device/gw-1/telemetry`}, 'MISSING_SITE_ID',
+                     ${Buffer.from("{}")}, 2)`;
+    await tx`insert into quarantine_counters_minute (minute, tenant_id, reason, count)
+             values (date_trunc('minute', now()), ${tenantId}, 'MISSING_SITE_ID', 1)`;
+    await tx`insert into dead_letter_messages (tenant_id, source, payload, destination_type, destination, error_message, attempts)
+             values (${tenantId}, 'route', ${Buffer.from("{}")}, 'webhook', 'https://example.test/hook', 'HTTP 500', 3)`;
+    await tx`insert into audit_log (tenant_id, category, action, actor_type, actor_id)
+             values (${tenantId}, 'devices', 'device.created', 'user', 'u-1')`;
+  });
+}
