@@ -20,8 +20,9 @@ export function urlFor(database: string, base = settings.adminDatabaseUrl): stri
   return u.toString();
 }
 
+/** Keyed by the migrations and the UTC day (migrating creates the telemetry days around "now"). */
 const templateName = () =>
-  `pulse_tpl_${createHash("sha256").update(loadMigrations().map((m) => m.checksum).join()).digest("hex").slice(0, 16)}`;
+  `pulse_tpl_${createHash("sha256").update(loadMigrations().map((m) => m.checksum).join()).digest("hex").slice(0, 12)}_${new Date().toISOString().slice(0, 10).replaceAll("-", "")}`;
 
 async function probe(): Promise<string | null> {
   const sql = connect({ url: settings.adminDatabaseUrl, appName: "pulse-test", log: quietLog, max: 1, connectTimeoutSeconds: 3 });
