@@ -3,9 +3,9 @@
  * make the logger and install the signal handling.
  */
 import { Option, type Command } from "commander";
-import { loadConfig, SETTINGS, envOf, flagOf, stderrIsTerminal, type Config, type SettingKey } from "../src/platform/config";
+import { loadConfig, SETTINGS, envOf, flagOf, type Config, type SettingKey } from "../src/platform/config";
 import { createLifecycle, type Lifecycle } from "../src/platform/lifecycle";
-import { createLogger, type Logger } from "../src/platform/log";
+import { createLogger, resolveLogFormat, type Logger } from "../src/platform/log";
 
 export const GLOBAL_SETTINGS = ["logLevel", "logFormat"] as const satisfies readonly SettingKey[];
 
@@ -29,8 +29,7 @@ export interface Runtime<K extends SettingKey> extends AsyncDisposable {
 export function boot<K extends SettingKey>(svc: string, keys: readonly K[], cmd: Command): Runtime<K> {
   const flags = cmd.optsWithGlobals<Partial<Record<SettingKey, string>>>();
   const config = loadConfig([...GLOBAL_SETTINGS, ...keys], flags);
-  const format = config.logFormat === "auto" ? (stderrIsTerminal() ? "text" : "json") : config.logFormat;
-  const log = createLogger({ svc, level: config.logLevel, format });
+  const log = createLogger({ svc, level: config.logLevel, format: resolveLogFormat(config.logFormat) });
   const lifecycle = createLifecycle(log);
   return { config, log, lifecycle, [Symbol.asyncDispose]: () => lifecycle[Symbol.asyncDispose]() };
 }

@@ -167,6 +167,3 @@ export function testSettings(env: Record<string, string | undefined> = process.e
   const t = TestEnv.parse(env);
   return { adminDatabaseUrl: t.PULSE_TEST_DATABASE_URL, ci: t.CI === "true" || t.CI === "1" };
 }
-
-/** Whether standard output is a terminal; decides the `auto` log format. */
-export const stderrIsTerminal = (): boolean => Boolean(process.stderr.isTTY);

@@ -71,6 +71,10 @@ function textLine(time: string, level: Level, svc: string, msg: string, fields: 
   return [time.slice(11, 23), level.toUpperCase().padEnd(5), svc, msg, ...parts].join(" ");
 }
 
+/** `auto` means readable text when a person watches stderr, JSON lines otherwise. */
+export const resolveLogFormat = (format: "auto" | "json" | "text"): "json" | "text" =>
+  format === "auto" ? (process.stderr.isTTY ? "text" : "json") : format;
+
 export function createLogger(opts: LoggerOptions, bound: Fields = {}): Logger {
   const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const min = RANK[opts.level];

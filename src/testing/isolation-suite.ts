@@ -71,12 +71,12 @@ export function tenantIsolationSuite(engine: string, open: () => Promise<Migrate
     });
 
     test("the application role has no privilege on platform tables", async () => {
-      const rows = await db.sql<{ name: string; any: boolean }[]>`
+      const rows = await db.sql<{ name: string; granted: boolean }[]>`
         select t as name,
                has_table_privilege('pulse_app', t, 'select') or has_table_privilege('pulse_app', t, 'insert')
-               or has_table_privilege('pulse_app', t, 'update') or has_table_privilege('pulse_app', t, 'delete') as any
+               or has_table_privilege('pulse_app', t, 'update') or has_table_privilege('pulse_app', t, 'delete') as granted
         from unnest(${PLATFORM_TABLES}::text[]) t`;
-      expect(rows.filter((r) => r.any)).toEqual([]);
+      expect(rows.filter((r) => r.granted)).toEqual([]);
     });
 
     test("every tenant table holds rows of both tenants (the seed covers it)", async () => {
