@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { describePg, testDb } from "../src/testing/db";
 import { ROLES, runPulse } from "../src/testing/cli";
+import { deleteStreams } from "../src/platform/bus/jetstream";
+import { testSettings } from "../src/platform/config";
 
 /** The error line a user sees: exactly one line on stderr. */
 const oneLine = (stderr: string) => {
@@ -74,13 +76,39 @@ describe("pulse CLI", () => {
   });
 
   test("roles not built yet validate their configuration and then say so, exit 7", async () => {
-    for (const role of ["serve", "ingest", "evaluate", "deliver", "ops"]) {
+    for (const role of ["evaluate", "deliver", "ops"]) {
       const r = await runPulse([role], { env: { PULSE_DATABASE_URL: "postgres://h/db" } });
       expect(r.code).toBe(7);
       expect(oneLine(r.stderr)).toBe(`pulse: pulse ${role} is not built yet in pulse 0.1.0`);
     }
-    const bridge = await runPulse(["bridge", "--mqtt-url", "mqtt://127.0.0.1:1883"]);
-    expect(bridge.code).toBe(7);
+  });
+
+  test("a role that cannot reach its database says so in one line, exit 3", async () => {
+    for (const role of ["serve", "ingest"]) {
+      const r = await runPulse([role, "--database-url", "postgres://pulse:hunter2@127.0.0.1:9/pulse"]);
+      expect(r.code).toBe(3);
+      expect(oneLine(r.stderr)).toBe("pulse: cannot use PostgreSQL at 127.0.0.1:9/pulse: connection refused");
+    }
+  });
+});
+
+describePg("roles against a database", () => {
+  test("a role refuses a database that was not migrated, exit 6, and a port in use names its flag, exit 2", async () => {
+    await using empty = await testDb({ migrated: false });
+    const notMigrated = await runPulse(["ingest", "--database-url", empty.url]);
+    expect(notMigrated.code).toBe(6);
+    expect(oneLine(notMigrated.stderr)).toBe("pulse: the database is at an empty schema but this binary needs 0009_retention: run pulse migrate first");
+    await using db = await testDb();
+    const prefix = `cli${Date.now()}`;
+    const busy = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+    try {
+      const r = await runPulse(["serve", "--database-url", db.url, "--http-host", "127.0.0.1", "--http-port", String(busy.port), "--nats-prefix", prefix, "--bus-storage-gib", "0.01"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trimEnd().split("\n").at(-1)).toBe(`pulse: port ${busy.port} is already in use (--http-port)`);
+    } finally {
+      busy.stop(true);
+      await deleteStreams(testSettings().natsUrl, prefix);
+    }
   });
 });
 

@@ -9,10 +9,7 @@ import { VERSION } from "../src/platform/version";
 import { boot, withSettings } from "./boot";
 
 const ROLES: ReadonlyArray<{ name: string; summary: string; settings: readonly SettingKey[] }> = [
-  { name: "serve", summary: "HTTP API, device ingest endpoints, live updates and the web console", settings: ["databaseUrl", "natsUrl", "httpHost", "httpPort"] },
-  { name: "ingest", summary: "store telemetry from the bus in PostgreSQL, quarantine what is invalid", settings: ["databaseUrl", "natsUrl"] },
   { name: "evaluate", summary: "device status, rules and the alert lifecycle", settings: ["databaseUrl", "natsUrl"] },
-  { name: "bridge", summary: "republish MQTT broker traffic onto the bus", settings: ["mqttUrl", "natsUrl"] },
   { name: "deliver", summary: "webhooks, notifications and message routes, with retries and dead letters", settings: ["databaseUrl", "natsUrl"] },
   { name: "ops", summary: "periodic jobs: retention, exports, reports, OTA and certificates", settings: ["databaseUrl", "natsUrl"] },
 ];

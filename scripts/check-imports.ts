@@ -14,6 +14,7 @@ const OWNED_PACKAGES: ReadonlyArray<{ pkg: RegExp; allowed: RegExp; why: string 
   { pkg: /^@electric-sql\/pglite/, allowed: /^src\/platform\/pglite\.ts$/, why: "PGlite is wrapped by src/platform/pglite.ts" },
   { pkg: /^@nats-io\//, allowed: /^src\/platform\/bus\/jetstream\.ts$/, why: "NATS is used through the Bus interface" },
   { pkg: /^hono(\/|$)/, allowed: /^src\/http\//, why: "hono belongs to src/http" },
+  { pkg: /^prom-client$/, allowed: /^src\/platform\/metrics\.ts$/, why: "metrics are made through src/platform/metrics.ts" },
 ];
 
 const PLATFORM_TOP = new Set(["platform", "http", "workers", "up", "web", "testing"]);

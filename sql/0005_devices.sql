@@ -117,7 +117,7 @@ create trigger device_modules_touch before update on device_modules
 select pulse_tenant_table('device_modules');
 
 -- Measurement points of a device, declared by its template, by a module, or discovered from
--- telemetry (source 'unmodeled').
+-- telemetry (source 'unmodeled'). Their latest values live in device_state.latest_metrics.
 create table device_sensors (
   sensor_id          uuid primary key default gen_random_uuid(),
   tenant_id          t_tenant_id not null,
@@ -132,9 +132,6 @@ create table device_sensors (
   precision_digits   smallint check (precision_digits between 0 and 12),
   status             text not null default 'active' check (status in ('active', 'inactive', 'disabled')),
   source             text not null default 'unmodeled' check (source in ('required', 'optional', 'unmodeled')),
-  last_value         double precision,
-  last_value_text    text,
-  last_seen_at       timestamptz,
   created_at         timestamptz not null default now(),
   updated_at         timestamptz not null default now(),
   unique (tenant_id, device_id, metric_key),
@@ -176,6 +173,7 @@ create table device_state (
   last_telemetry_at    timestamptz,
   last_seen_at         timestamptz,
   last_state_change_at timestamptz,
+  -- {"temp_c": {"v": 21.5, "t": "2026-11-27T12:00:00Z"}, …}: each metric's latest value and time
   latest_metrics       jsonb not null default '{}' check (jsonb_typeof(latest_metrics) = 'object'),
   desired_state        jsonb not null default '{}' check (jsonb_typeof(desired_state) = 'object'),
   desired_version      bigint not null default 0,
@@ -185,10 +183,9 @@ create table device_state (
   updated_at           timestamptz not null default now(),
   primary key (tenant_id, device_id),
   foreign key (tenant_id, device_id) references device_registry on delete cascade
-);
+) with (fillfactor = 70); -- room on each page for HOT updates: ingest rewrites these rows constantly
 create index device_state_status_idx on device_state (tenant_id, status);
-create trigger device_state_touch before update on device_state
-  for each row execute function pulse_touch_updated_at();
+-- No updated_at trigger: writers set it, and a per-row trigger costs ingest dearly.
 select pulse_tenant_table('device_state');
 
 -- Device secrets. Only a SHA-256 digest of each token is kept (tokens are 256-bit random, so

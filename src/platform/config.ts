@@ -30,6 +30,17 @@ const positiveSeconds = z.coerce
   .positive({ error: "expected a positive number of seconds" })
   .max(86_400, { error: "expected at most 86400 seconds" });
 
+const intIn = (min: number, max: number, what: string) =>
+  z.coerce
+    .number({ error: `expected ${what}` })
+    .int({ error: `expected a whole number of ${what}` })
+    .min(min, { error: `expected ${min} to ${max} ${what}` })
+    .max(max, { error: `expected ${min} to ${max} ${what}` });
+
+const rate = z.coerce
+  .number({ error: "expected messages per second" })
+  .min(0, { error: "expected 0 (unlimited) or more messages per second" });
+
 const urlWith = (protocols: readonly string[], example: string) =>
   z.string().refine(
     (raw) => {
@@ -86,6 +97,109 @@ export const SETTINGS = {
     default: "mqtt://127.0.0.1:1883",
     schema: urlWith(["mqtt:", "mqtts:", "ws:", "wss:"], "mqtt://127.0.0.1:1883"),
     secret: true,
+  }),
+  natsPrefix: setting({
+    describe: "namespace for stream and subject names, to share one NATS account",
+    placeholder: "prefix",
+    default: "",
+    schema: z.string().regex(/^([A-Za-z0-9-]{1,32})?$/, { error: "expected up to 32 letters, digits or '-'" }),
+  }),
+  busStorageGib: setting({
+    describe: "GiB of NATS storage the streams may hold together before publishers are refused",
+    placeholder: "gib",
+    default: "10",
+    schema: z.coerce.number({ error: "expected a number of GiB" }).positive({ error: "expected a positive number of GiB" }),
+  }),
+  dbPoolMax: setting({
+    describe: "most database connections this process opens",
+    placeholder: "n",
+    default: "10",
+    schema: intIn(1, 200, "connections"),
+  }),
+  healthHost: setting({
+    describe: "address the /health, /ready and /metrics endpoint listens on",
+    placeholder: "host",
+    default: "0.0.0.0",
+    schema: z.string().min(1, { error: "expected a host name or address" }),
+  }),
+  healthPort: setting({
+    describe: "port of the /health, /ready and /metrics endpoint",
+    placeholder: "port",
+    default: "9464",
+    schema: portNumber,
+  }),
+  ingestBatch: setting({
+    describe: "most messages written to the database in one transaction",
+    placeholder: "n",
+    default: "1000",
+    schema: intIn(1, 10_000, "messages"),
+  }),
+  ingestWaitMs: setting({
+    describe: "milliseconds a partial batch waits for more messages",
+    placeholder: "ms",
+    default: "20",
+    schema: intIn(1, 10_000, "milliseconds"),
+  }),
+  ingestConcurrency: setting({
+    describe: "batches written at the same time",
+    placeholder: "n",
+    default: "2",
+    schema: intIn(1, 32, "batches"),
+  }),
+  maxPayloadBytes: setting({
+    describe: "largest device payload accepted, in bytes",
+    placeholder: "bytes",
+    default: "16384",
+    // A bus message is at most 1 MiB (NATS max_payload); leave room for the metadata.
+    schema: intIn(256, 524_288, "bytes"),
+  }),
+  deviceRate: setting({
+    describe: "messages per second a device may send (0: unlimited)",
+    placeholder: "n",
+    default: "10",
+    schema: rate,
+  }),
+  deviceBurst: setting({
+    describe: "messages a device may send at once above its rate",
+    placeholder: "n",
+    default: "50",
+    schema: intIn(1, 1_000_000, "messages"),
+  }),
+  tenantRate: setting({
+    describe: "messages per second all devices of a tenant may send (0: unlimited)",
+    placeholder: "n",
+    default: "0",
+    schema: rate,
+  }),
+  tenantBurst: setting({
+    describe: "messages a tenant may send at once above its rate",
+    placeholder: "n",
+    default: "10000",
+    schema: intIn(1, 10_000_000, "messages"),
+  }),
+  deviceCacheTtl: setting({
+    describe: "seconds a device's registry entry and credentials are cached (changes apply within it)",
+    placeholder: "seconds",
+    default: "60",
+    schema: positiveSeconds,
+  }),
+  maxClockSkew: setting({
+    describe: "seconds a device timestamp may be ahead of the receive time",
+    placeholder: "seconds",
+    default: "300",
+    schema: positiveSeconds,
+  }),
+  bridgeConnections: setting({
+    describe: "MQTT connections the bridge shares the uplink subscriptions over",
+    placeholder: "n",
+    default: "4",
+    schema: intIn(1, 64, "connections"),
+  }),
+  mqttClientId: setting({
+    describe: "MQTT client id prefix of the bridge's persistent sessions",
+    placeholder: "id",
+    default: "pulse-bridge",
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: "expected up to 40 letters, digits, '_' or '-'" }),
   }),
   httpHost: setting({
     describe: "address the HTTP server listens on",
@@ -159,11 +273,18 @@ const TestEnv = z.object({
   PULSE_TEST_DATABASE_URL: urlWith(["postgres:", "postgresql:"], "postgres://postgres@127.0.0.1:5432/postgres").default(
     "postgres://postgres@127.0.0.1:5432/postgres",
   ),
+  PULSE_TEST_NATS_URL: urlWith(["nats:"], "nats://127.0.0.1:4222").default("nats://127.0.0.1:4222"),
+  PULSE_TEST_MQTT_URL: urlWith(["mqtt:"], "mqtt://127.0.0.1:1883").default("mqtt://127.0.0.1:1883"),
   CI: z.string().optional(),
 });
 
 /** Settings of the test harness itself (where the throwaway databases are created). */
 export function testSettings(env: Record<string, string | undefined> = process.env) {
   const t = TestEnv.parse(env);
-  return { adminDatabaseUrl: t.PULSE_TEST_DATABASE_URL, ci: t.CI === "true" || t.CI === "1" };
+  return {
+    adminDatabaseUrl: t.PULSE_TEST_DATABASE_URL,
+    natsUrl: t.PULSE_TEST_NATS_URL,
+    mqttUrl: t.PULSE_TEST_MQTT_URL,
+    ci: t.CI === "true" || t.CI === "1",
+  };
 }

@@ -32,7 +32,8 @@ export function connect(o: ConnectOptions): Sql {
     max: o.max ?? 10,
     idle_timeout: 30,
     connect_timeout: o.connectTimeoutSeconds ?? 10,
-    transform: postgres.camel,
+    // Column names only: JSON values (device metrics) keep their keys exactly as stored.
+    transform: { column: { from: postgres.toCamel, to: postgres.fromCamel } },
     connection: { application_name: o.appName },
     onnotice: (n) => o.log.debug("postgres notice", { message: n.message, code: n.code }),
   });
@@ -50,6 +51,12 @@ function socketHost(url: string): { host?: string } {
     return {};
   }
 }
+
+/**
+ * Objects for a `::jsonb[]` parameter. postgres.js serializes each element as JSON (tested in
+ * the ingest suite); its type declarations only admit scalars there.
+ */
+export const jsonbArray = (values: readonly object[]) => values as unknown as string[];
 
 /** Where a URL points, without credentials: `host:port/database`. */
 export function describeTarget(url: string): string {
@@ -111,6 +118,8 @@ const SQLSTATE: Record<string, ErrorCode> = {
   "55P03": "UNAVAILABLE",
   "57014": "UNAVAILABLE",
   "57P01": "UNAVAILABLE",
+  "57P02": "UNAVAILABLE",
+  "57P03": "UNAVAILABLE",
   "53300": "UNAVAILABLE",
 };
 

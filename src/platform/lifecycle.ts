@@ -10,6 +10,8 @@ type Cleanup = () => unknown;
 export interface Lifecycle extends AsyncDisposable {
   readonly signal: AbortSignal;
   defer(fn: Cleanup): void;
+  /** Begins a graceful stop, as the first signal would. */
+  stop(reason: string): void;
 }
 
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
@@ -30,6 +32,9 @@ export function createLifecycle(log: Logger, exit: (code: number) => never = pro
   return {
     signal: controller.signal,
     defer: (fn) => void cleanups.push(fn),
+    stop: (reason) => {
+      if (!controller.signal.aborted) controller.abort(new Error(reason));
+    },
     async [Symbol.asyncDispose]() {
       for (const fn of cleanups.reverse()) {
         try {

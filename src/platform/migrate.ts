@@ -161,3 +161,18 @@ async function applyOne(sql: Sql, migrations: readonly Migration[], m: Migration
 export async function schemaStatus(db: Db, migrations: readonly Migration[]): Promise<StatusRow[]> {
   return compareHistory(migrations, await readHistory(db));
 }
+
+/**
+ * Start-up check of every role but `migrate`: the schema must have every migration this binary
+ * knows, unedited. Roles never migrate by themselves; they tell the operator to.
+ */
+export async function assertSchemaReady(db: Db, migrations: readonly Migration[] = loadMigrations()): Promise<void> {
+  const rows = await schemaStatus(db, migrations);
+  const pending = rows.filter((r) => r.state === "pending");
+  const edited = rows.filter((r) => r.state === "edited");
+  if (pending.length > 0) {
+    const at = rows.filter((r) => r.state === "applied").at(-1)?.name ?? "an empty schema";
+    throw new PulseError("SCHEMA_MISMATCH", `the database is at ${at} but this binary needs ${pending.at(-1)!.name}: run pulse migrate first`);
+  }
+  if (edited.length > 0) throw new PulseError("SCHEMA_MISMATCH", `applied migration(s) differ from this binary: ${edited.map((r) => r.name).join(", ")}`);
+}

@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { describe } from "bun:test";
 import { testSettings } from "../platform/config";
+import { probe } from "./services";
 import { connect, type Sql } from "../platform/db";
 import { createLogger } from "../platform/log";
 import { loadMigrations, migrate } from "../platform/migrate";
@@ -24,25 +25,14 @@ export function urlFor(database: string, base = settings.adminDatabaseUrl): stri
 const templateName = () =>
   `pulse_tpl_${createHash("sha256").update(loadMigrations().map((m) => m.checksum).join()).digest("hex").slice(0, 12)}_${new Date().toISOString().slice(0, 10).replaceAll("-", "")}`;
 
-async function probe(): Promise<string | null> {
+const unavailable = await probe("PostgreSQL", settings.adminDatabaseUrl, async () => {
   const sql = connect({ url: settings.adminDatabaseUrl, appName: "pulse-test", log: quietLog, max: 1, connectTimeoutSeconds: 3 });
   try {
     await sql`select 1`;
-    return null;
-  } catch (err) {
-    return (err as Error).message;
   } finally {
     await sql.end({ timeout: 1 });
   }
-}
-
-const unavailable = await probe();
-if (unavailable && settings.ci) {
-  throw new Error(`PostgreSQL is required under CI=true but unreachable (${settings.adminDatabaseUrl}): ${unavailable}`);
-}
-if (unavailable) {
-  console.warn(`\n!!! SKIPPING PostgreSQL integration tests: ${unavailable}\n!!! set PULSE_TEST_DATABASE_URL or start PostgreSQL\n`);
-}
+});
 
 /** `describe` for tests that need PostgreSQL: skipped loudly on a laptop without it, never under CI. */
 export const describePg = unavailable ? describe.skipIf(true) : describe;

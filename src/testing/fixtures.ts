@@ -60,3 +60,20 @@ export async function seedTenant(sql: Sql, tenantId: string): Promise<void> {
              values (${tenantId}, 'devices', 'device.created', 'user', 'u-1')`;
   });
 }
+
+/** A registered, active device with a provision token; returns the token. */
+export async function addDevice(
+  sql: Sql,
+  o: { tenant: string; device: string; siteId?: string | null; token?: string; status?: string },
+): Promise<string> {
+  const token = o.token ?? `pt_${randomUUID().replaceAll("-", "")}`;
+  await asWorker(sql, async (tx) => {
+    await tx`insert into tenants (tenant_id, name) values (${o.tenant}, ${o.tenant}) on conflict do nothing`;
+    if (o.siteId) await tx`insert into sites (tenant_id, site_id, name) values (${o.tenant}, ${o.siteId}, ${o.siteId}) on conflict do nothing`;
+    await tx`insert into device_registry (tenant_id, device_id, site_id, status, decommissioned_at)
+             values (${o.tenant}, ${o.device}, ${o.siteId ?? null}, ${o.status ?? "ACTIVE"}, ${o.status === "DECOMMISSIONED" ? new Date() : null})`;
+    await tx`insert into device_credentials (tenant_id, device_id, kind, token_hash, token_prefix)
+             values (${o.tenant}, ${o.device}, 'provision_token', ${tokenHash(token)}, ${token.slice(0, 8)})`;
+  });
+  return token;
+}

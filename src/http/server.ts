@@ -1,0 +1,64 @@
+/** `pulse serve`: wires the engines into the HTTP app and runs it until asked to stop. */
+import { portError } from "../platform/health";
+import type { Lifecycle } from "../platform/lifecycle";
+import type { Logger } from "../platform/log";
+import { createMetrics } from "../platform/metrics";
+import { openBus, openDatabase } from "../platform/services";
+import { DeviceDirectory } from "../devices/service";
+import { DEFAULT_LIMITS } from "../telemetry/envelope";
+import { createRateLimits } from "../telemetry/rate-limit";
+import { createApp } from "./app";
+import { Bundler } from "../platform/bus/bundler";
+
+export interface ServeConfig {
+  databaseUrl: string;
+  dbPoolMax: number;
+  natsUrl: string;
+  natsPrefix: string;
+  busStorageGib: number;
+  httpHost: string;
+  httpPort: number;
+  maxPayloadBytes: number;
+  deviceRate: number;
+  deviceBurst: number;
+  tenantRate: number;
+  tenantBurst: number;
+  deviceCacheTtl: number;
+  maxClockSkew: number;
+}
+
+export async function runServe(config: ServeConfig, log: Logger, lifecycle: Lifecycle, onListening?: (port: number) => void): Promise<void> {
+  const sql = await openDatabase({ url: config.databaseUrl, role: "serve", log, lifecycle, max: config.dbPoolMax });
+  const bus = await openBus({ url: config.natsUrl, prefix: config.natsPrefix, storageGib: config.busStorageGib, role: "serve", log, lifecycle });
+  const metrics = createMetrics("serve");
+  const bundler = new Bundler(bus);
+  lifecycle.defer(() => bundler.drain());
+  const limits = createRateLimits(config);
+  const sweep = setInterval(() => {
+    limits.device.sweep();
+    limits.tenant.sweep();
+  }, 300_000);
+  lifecycle.defer(() => clearInterval(sweep));
+  const app = createApp({
+    log,
+    metrics,
+    edge: {
+      bundler,
+      directory: new DeviceDirectory(sql, { ttlMs: config.deviceCacheTtl * 1000, missTtlMs: 10_000, maxEntries: 100_000 }),
+      limits,
+      envelope: { ...DEFAULT_LIMITS, maxBytes: config.maxPayloadBytes, maxFutureMs: config.maxClockSkew * 1000 },
+    },
+    checks: { database: () => sql`select 1`, bus: () => bus.backlog("TELEMETRY") },
+  });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({ hostname: config.httpHost, port: config.httpPort, fetch: app.fetch, maxRequestBodySize: 16 * 1024 * 1024 });
+  } catch (err) {
+    throw portError(err, config.httpPort, "--http-port");
+  }
+  log.info("serving", { host: config.httpHost, port: server.port });
+  onListening?.(server.port ?? config.httpPort);
+  await new Promise<void>((resolve) => lifecycle.signal.addEventListener("abort", () => resolve(), { once: true }));
+  await server.stop(); // stops accepting, lets requests in flight finish
+  log.info("stopped serving");
+}

@@ -1,0 +1,95 @@
+/**
+ * `pulse bridge`: the broker's uplink traffic onto the bus. Persistent QoS1 sessions, shared
+ * over several connections; each message is acknowledged to the broker only after the bus
+ * confirmed it, so a crash or outage anywhere leaves it with the broker for redelivery.
+ */
+import mqtt, { type MqttClient } from "mqtt";
+import { serveHealth } from "../../platform/health";
+import type { Lifecycle } from "../../platform/lifecycle";
+import type { Logger } from "../../platform/log";
+import { LATENCY_BUCKETS, createMetrics } from "../../platform/metrics";
+import { openBus } from "../../platform/services";
+import { UPLINK_TOPIC_FILTERS } from "../../platform/subjects";
+import { Bundler } from "../../platform/bus/bundler";
+import { toFrame } from "./handler";
+
+export interface BridgeConfig {
+  mqttUrl: string;
+  mqttClientId: string;
+  bridgeConnections: number;
+  natsUrl: string;
+  natsPrefix: string;
+  busStorageGib: number;
+  healthHost: string;
+  healthPort: number;
+  maxPayloadBytes: number;
+}
+
+const SHARE_GROUP = "pulse-bridge";
+
+export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
+  const bus = await openBus({ url: config.natsUrl, prefix: config.natsPrefix, storageGib: config.busStorageGib, role: "bridge", log, lifecycle });
+  const bundler = new Bundler(bus);
+  const metrics = createMetrics("bridge");
+  const messages = metrics.counter("pulse_bridge_messages_total", "MQTT messages put on the bus", ["result"]);
+  const publishSeconds = metrics.histogram("pulse_bridge_publish_seconds", "bus publish time until its PubAck", LATENCY_BUCKETS);
+  const clients: MqttClient[] = [];
+  metrics.gauge("pulse_bridge_connections", "MQTT connections up", [], (g) => g.set(clients.filter((c) => c.connected).length));
+  const health = serveHealth({
+    host: config.healthHost,
+    port: config.healthPort,
+    flag: "--health-port",
+    metrics,
+    checks: {
+      mqtt: async () => {
+        if (!clients.some((c) => c.connected)) throw new Error("no broker connection");
+      },
+      bus: () => bus.backlog("TELEMETRY"),
+    },
+  });
+  lifecycle.defer(() => health.stop());
+
+  const shared = config.bridgeConnections > 1;
+  const filters = UPLINK_TOPIC_FILTERS.map((f) => (shared ? `$share/${SHARE_GROUP}/${f}` : f));
+  for (let i = 0; i < config.bridgeConnections; i++) {
+    const clientId = shared ? `${config.mqttClientId}-${i}` : config.mqttClientId;
+    const client = mqtt.connect(config.mqttUrl, { clientId, clean: false, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 10_000, keepalive: 30 });
+    client.handleMessage = (packet, done) => {
+      const started = performance.now();
+      putOnBus(bundler, toFrame(packet.topic, packet.payload as Buffer, Date.now(), config.maxPayloadBytes), lifecycle.signal, log)
+        .then((r) => {
+          if (r === "stopped") return; // never acknowledged: the broker redelivers to the next session
+          messages.inc({ result: r });
+          publishSeconds.observe((performance.now() - started) / 1000);
+          done();
+        })
+        .catch((err) => log.error("bridge message failed", { err }));
+    };
+    client.on("connect", (ack) => {
+      log.info("mqtt connected", { clientId, sessionPresent: ack.sessionPresent });
+      client.subscribe(filters, { qos: 1 }, (err) => err && log.error("mqtt subscribe failed", { clientId, err }));
+    });
+    client.on("error", (err) => log.warn("mqtt error", { clientId, err: err.message }));
+    client.on("offline", () => log.warn("mqtt offline", { clientId }));
+    clients.push(client);
+  }
+  lifecycle.defer(() => Promise.all(clients.map((c) => c.endAsync(true))));
+  log.info("bridge started", { connections: config.bridgeConnections, filters });
+  await new Promise<void>((resolve) => lifecycle.signal.addEventListener("abort", () => resolve(), { once: true }));
+  log.info("bridge stopping");
+}
+
+/** Publishes until the bus confirms, backing off while it cannot; "stopped" on shutdown. */
+async function putOnBus(bundler: Bundler, out: ReturnType<typeof toFrame>, signal: AbortSignal, log: Logger) {
+  for (let attempt = 1; ; attempt++) {
+    if (signal.aborted) return "stopped" as const;
+    try {
+      await bundler.add(out.stream, out.tenant, out.frame);
+      return out.rejected ? ("rejected" as const) : ("forwarded" as const);
+    } catch (err) {
+      const wait = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
+      if (attempt === 1 || attempt % 10 === 0) log.warn("bus publish failed, retrying", { attempt, waitMs: wait, err: (err as Error).message });
+      await Bun.sleep(wait);
+    }
+  }
+}

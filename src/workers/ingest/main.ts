@@ -1,0 +1,85 @@
+/** `pulse ingest`: the durable TELEMETRY consumer, scaled by running more replicas. */
+import { serveHealth } from "../../platform/health";
+import type { Lifecycle } from "../../platform/lifecycle";
+import type { Logger } from "../../platform/log";
+import { createMetrics } from "../../platform/metrics";
+import { openBus, openDatabase } from "../../platform/services";
+import { DeviceDirectory } from "../../devices/service";
+import { DEFAULT_LIMITS } from "../../telemetry/envelope";
+import { createRateLimits } from "../../telemetry/rate-limit";
+import { StateWriter } from "../../telemetry/state-writer";
+import { handleBatch, ingestStats, type IngestDeps } from "./handler";
+
+export interface IngestConfig {
+  databaseUrl: string;
+  dbPoolMax: number;
+  natsUrl: string;
+  natsPrefix: string;
+  busStorageGib: number;
+  healthHost: string;
+  healthPort: number;
+  ingestBatch: number;
+  ingestWaitMs: number;
+  ingestConcurrency: number;
+  maxPayloadBytes: number;
+  deviceRate: number;
+  deviceBurst: number;
+  tenantRate: number;
+  tenantBurst: number;
+  deviceCacheTtl: number;
+  maxClockSkew: number;
+}
+
+export async function runIngest(config: IngestConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
+  const sql = await openDatabase({ url: config.databaseUrl, role: "ingest", log, lifecycle, max: config.dbPoolMax });
+  const bus = await openBus({ url: config.natsUrl, prefix: config.natsPrefix, storageGib: config.busStorageGib, role: "ingest", log, lifecycle });
+  const metrics = createMetrics("ingest");
+  metrics.gauge("pulse_bus_backlog_messages", "messages waiting in the stream, or delivered and not yet acknowledged", ["stream", "state"], async (g) => {
+    const b = await bus.backlog("TELEMETRY");
+    g.set({ stream: "TELEMETRY", state: "pending" }, b.pending);
+    g.set({ stream: "TELEMETRY", state: "in_flight" }, b.inFlight);
+  });
+  const health = serveHealth({
+    host: config.healthHost,
+    port: config.healthPort,
+    flag: "--health-port",
+    metrics,
+    checks: { database: () => sql`select 1`, bus: () => bus.backlog("TELEMETRY") },
+  });
+  lifecycle.defer(() => health.stop());
+
+  const limits = createRateLimits(config);
+  const sweep = setInterval(() => {
+    limits.device.sweep();
+    limits.tenant.sweep();
+  }, 300_000);
+  lifecycle.defer(() => clearInterval(sweep));
+  const stats = ingestStats(metrics);
+  const state = new StateWriter(sql, log, 1000, (rows, seconds) => {
+    stats.stateRows.inc(rows);
+    stats.stateSeconds.observe(seconds);
+  });
+  lifecycle.defer(() => state.close());
+  metrics.gauge("pulse_ingest_state_pending_devices", "devices whose state waits for the next write", [], (g) => g.set(state.size));
+  const deps: IngestDeps = {
+    sql,
+    state,
+    directory: new DeviceDirectory(sql, { ttlMs: config.deviceCacheTtl * 1000, missTtlMs: 10_000, maxEntries: 100_000 }),
+    limits,
+    envelope: { ...DEFAULT_LIMITS, maxBytes: config.maxPayloadBytes, maxFutureMs: config.maxClockSkew * 1000 },
+    log,
+    stats,
+    maxDeliver: bus.maxDeliver,
+  };
+  metrics.gauge("pulse_ingest_device_cache_entries", "devices held in the registry cache", [], (g) => g.set(deps.directory.size));
+  log.info("ingest started", { batch: config.ingestBatch, concurrency: config.ingestConcurrency, healthPort: health.port });
+  await bus.consume({
+    stream: "TELEMETRY",
+    maxBatch: config.ingestBatch,
+    maxWaitMs: config.ingestWaitMs,
+    concurrency: config.ingestConcurrency,
+    signal: lifecycle.signal,
+    handle: (batch) => handleBatch(deps, batch, lifecycle.signal).then(() => undefined),
+  });
+  log.info("ingest stopped");
+}
