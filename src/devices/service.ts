@@ -84,7 +84,8 @@ export class DeviceDirectory {
         sensorLimit: r.sensorLimit,
         locationAuto: r.locationSource === "auto",
       };
-      this.remember(`${r.tenantId}/${r.deviceId}`, device, now + this.o.ttlMs);
+      // Jittered, so a fleet looked up together does not expire (and reload) together.
+      this.remember(`${r.tenantId}/${r.deviceId}`, device, now + this.o.ttlMs * (0.8 + Math.random() * 0.4));
       missing.delete(`${r.tenantId}/${r.deviceId}`);
       out.set(`${r.tenantId}/${r.deviceId}`, device);
     }
@@ -101,7 +102,7 @@ export class DeviceDirectory {
   }
 
   private remember(key: string, device: IngestDevice | null, expires: number) {
-    this.entries.delete(key); // re-insert: Map order is our LRU order
+    this.entries.delete(key); // re-insert: Map order is oldest first, the eviction order
     this.entries.set(key, { device, expires });
     if (this.entries.size > this.o.maxEntries) {
       const drop = Math.ceil(this.o.maxEntries / 10);

@@ -190,9 +190,9 @@ export const SETTINGS = {
     schema: positiveSeconds,
   }),
   bridgeConnections: setting({
-    describe: "MQTT connections the bridge shares the uplink subscriptions over",
+    describe: "MQTT connections the bridge shares the uplink subscriptions over (each handles one message at a time)",
     placeholder: "n",
-    default: "4",
+    default: "16",
     schema: intIn(1, 64, "connections"),
   }),
   mqttClientId: setting({

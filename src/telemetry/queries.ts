@@ -53,7 +53,8 @@ function copyField(v: string | number | null): string {
   return typeof v === "number" ? String(v) : v.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
 }
 
-function telemetryCopy(rows: readonly TelemetryRow[]): string {
+/** Rows as COPY text (also used by the ingest benchmark for its COPY ceiling). */
+export function telemetryCopy(rows: readonly TelemetryRow[]): string {
   let out = "";
   for (const r of rows) {
     out += `${r.time.toISOString()}\t${r.tenant}\t${r.device}\t${copyField(r.siteId)}\t${r.msgType}\t${copyField(r.seq)}\t${copyField(JSON.stringify(r.metrics))}\t${r.msgId}\n`;

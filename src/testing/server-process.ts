@@ -1,6 +1,6 @@
 /**
- * The process machinery behind servers.ts: free ports, readiness polling, the start/stop/kill
- * state of one server, and the exit hook that SIGKILLs whatever a failing test left running.
+ * The process machinery behind servers.ts: readiness probes, the start/stop/kill state of one
+ * server, and the exit hook and watchdog that SIGKILL whatever a failing test left running.
  */
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -58,7 +58,7 @@ while kill -0 "$1" 2>/dev/null && [ -d "$2" ]; do sleep 1; done
 [ -d "$2" ] || exit 0
 for f in "$2/server.pid" "$2/data/postmaster.pid"; do
   pid=$(head -n 1 "$f" 2>/dev/null) || continue
-  if tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$2"; then kill -9 -- "-$pid" "$pid" 2>/dev/null; fi
+  if tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$2"; then kill -9 "-$pid" "$pid" 2>/dev/null; fi
 done
 rm -rf "$2"`;
 
@@ -90,7 +90,10 @@ export const speaks = (port: number, o: { hello?: Uint8Array; expect: Uint8Array
   new Promise<boolean>((resolve) => {
     const s = connect({ host: "127.0.0.1", port });
     let got = Buffer.alloc(0);
+    let settled = false;
     const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
       if (ok && o.bye) s.end(o.bye);
       else s.destroy();
       resolve(ok);

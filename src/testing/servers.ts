@@ -179,12 +179,13 @@ function postgresEngine(bin: string, dir: string, port: number, logFile: string,
  * crash tests would blame the code under test. fsync=off alone loses nothing when only the
  * process dies, and costs no disk flushes.
  */
-export async function startPostgres(opts: { synchronousCommit?: boolean } = {}): Promise<ManagedServer> {
+export async function startPostgres(opts: { synchronousCommit?: boolean; settings?: string[] } = {}): Promise<ManagedServer> {
   const bin = postgresBin();
   const port = await freePort();
   const dir = makeDir("pg");
   const logFile = join(dir, "server.log");
-  const settings = ["listen_addresses=127.0.0.1", "fsync=off", `synchronous_commit=${opts.synchronousCommit === false ? "off" : "on"}`, "full_page_writes=off"];
+  // `settings` come last, so they override these (a benchmark wants fsync on).
+  const settings = ["listen_addresses=127.0.0.1", "fsync=off", `synchronous_commit=${opts.synchronousCommit === false ? "off" : "on"}`, "full_page_writes=off", ...(opts.settings ?? [])];
   const engine = postgresEngine(bin, dir, port, logFile, settings);
   const server = manage({ url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, dir, logFile, engine });
   try {

@@ -1,0 +1,199 @@
+/**
+ * `bun run bench:ingest [--path http|mqtt|bus|all] [--messages N] [--devices N] [--rate N] [--batch N]`
+ *
+ * The whole pipeline on this machine, every part its own process as in production: simulated
+ * devices → `pulse serve` (HTTP) or Mosquitto + `pulse bridge` (MQTT) → NATS JetStream →
+ * `pulse ingest` → PostgreSQL. Private NATS, Mosquitto and PostgreSQL instances (PostgreSQL
+ * with fsync on and track_commit_timestamp, so each row's commit time is known exactly).
+ *
+ * Each payload carries its send time as `ts`; latency is commit time minus send time, per row.
+ * A run at full speed is followed by one at half that rate (the latency target applies there).
+ * Then the same rows are COPY'd into the same table: the ceiling the pipeline is compared with.
+ * `--path bus` measures `pulse ingest` alone: the messages are put on the bus first (as the
+ * edges would), then the worker is started and timed until the last row commits.
+ * Prints one JSON line per run.
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { asWorker, connect, type Sql } from "../../src/platform/db";
+import { loadMigrations, migrate } from "../../src/platform/migrate";
+import { quietLog } from "../../src/testing/db";
+import { telemetryCopy, type TelemetryRow } from "../../src/telemetry/queries";
+import { tokenDigest } from "../../src/devices/service";
+import { freePort, startMosquitto, startNats, startPostgres, type ManagedServer } from "../../src/testing/servers";
+import { loadHttp, loadMqtt, type LoadResult, type SimDevice } from "../loadgen";
+import { Bundler } from "../../src/platform/bus/bundler";
+import { connectJetStream } from "../../src/platform/bus/jetstream";
+import { encodeIngress, messageId, type IngressMeta } from "../../src/platform/subjects";
+
+const { values: args } = parseArgs({
+  options: {
+    path: { type: "string", default: "all" },
+    messages: { type: "string", default: "100000" },
+    devices: { type: "string", default: "2000" },
+    rate: { type: "string", default: "0" },
+    batch: { type: "string", default: "1" },
+    binary: { type: "string" },
+  },
+});
+const N = Number(args.messages);
+const DEVICES = Number(args.devices);
+const ROOT = join(import.meta.dir, "../..");
+const pulse = args.binary ? [args.binary] : [process.execPath, join(ROOT, "cmd/pulse.ts")];
+
+async function registerDevices(sql: Sql): Promise<SimDevice[]> {
+  const devices = Array.from({ length: DEVICES }, (_, i) => ({ tenant: "bench", device: `dev-${i}`, token: `pt_bench_${i}_${crypto.randomUUID()}`, siteId: "site-1" }));
+  await asWorker(sql, async (tx) => {
+    await tx`insert into tenants (tenant_id, name) values ('bench', 'Bench')`;
+    await tx`insert into sites (tenant_id, site_id, name) values ('bench', 'site-1', 'Bench site')`;
+    await tx`insert into device_registry (tenant_id, device_id, site_id) select 'bench', d, 'site-1' from unnest(${devices.map((d) => d.device)}::text[]) d`;
+    await tx`insert into device_credentials (tenant_id, device_id, kind, token_hash, token_prefix)
+             select 'bench', d, 'provision_token', decode(h, 'hex'), 'pt_bench'
+             from unnest(${devices.map((d) => d.device)}::text[], ${devices.map((d) => tokenDigest(d.token))}::text[]) as x(d, h)`;
+  });
+  return devices;
+}
+
+function spawnRole(role: string, env: Record<string, string>) {
+  return Bun.spawn([...pulse, role], { env: { PATH: "/usr/bin:/bin", PULSE_LOG_LEVEL: "warn", PULSE_LOG_FORMAT: "json", ...env }, stdout: "inherit", stderr: "inherit" });
+}
+
+async function waitStored(sql: Sql, n: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [r] = await asWorker(sql, (tx) => tx<{ n: number }[]>`select count(*)::int as n from telemetry`);
+    if (r!.n >= n || Date.now() > deadline) return r!.n;
+    await Bun.sleep(50);
+  }
+}
+
+async function measure(sql: Sql, path: string, mode: string, load: LoadResult, rate: number) {
+  await Bun.sleep(1_500); // let late duplicates (if any) land before counting
+  const [r] = await asWorker(sql, (tx) => tx<{ stored: number; distinct: number; p50: number; p99: number; first: Date; last: Date }[]>`
+    select count(*)::int as stored,
+           count(distinct (device_id, seq))::int as distinct,
+           percentile_cont(0.5) within group (order by extract(epoch from pg_xact_commit_timestamp(xmin) - time) * 1000) as p50,
+           percentile_cont(0.99) within group (order by extract(epoch from pg_xact_commit_timestamp(xmin) - time) * 1000) as p99,
+           min(time) as first, max(pg_xact_commit_timestamp(xmin)) as last
+    from telemetry`);
+  const seconds = (r!.last.getTime() - r!.first.getTime()) / 1000;
+  return {
+    bench: "ingest",
+    path,
+    mode,
+    messages: N,
+    target_rate: rate || "max",
+    accepted: load.accepted,
+    msgs_per_s: Math.round(r!.stored / seconds),
+    p50_ms: Math.round(r!.p50),
+    p99_ms: Math.round(r!.p99),
+    lost: load.accepted - r!.distinct,
+    duplicates: r!.stored - r!.distinct,
+  };
+}
+
+/** COPY the stored rows back into the emptied table: the write ceiling on this machine. */
+async function copyCeiling(sql: Sql): Promise<number> {
+  const rows = await sql<TelemetryRow[]>`
+    select time, tenant_id as tenant, device_id as device, site_id, msg_type, seq::int8 as seq, metrics, msg_id from telemetry`;
+  const data = telemetryCopy(rows.map((r) => ({ ...r, seq: r.seq === null ? null : Number(r.seq) })));
+  await sql`truncate telemetry`;
+  const started = performance.now();
+  const w = await sql.unsafe("copy telemetry (time, tenant_id, device_id, site_id, msg_type, seq, metrics, msg_id) from stdin").writable();
+  await new Promise<void>((resolve, reject) => {
+    w.on("error", reject);
+    w.end(data, () => resolve());
+  });
+  return rows.length / ((performance.now() - started) / 1000);
+}
+
+/** Puts `n` device messages on the bus in bundles, as the edges would, without a device in sight. */
+async function preload(natsUrl: string, prefix: string, devices: readonly SimDevice[], n: number): Promise<LoadResult> {
+  const bus = await connectJetStream({ url: natsUrl, prefix, log: quietLog, name: "bench", storageBytes: 4 * 1024 ** 3 });
+  const bundler = new Bundler(bus);
+  const started = performance.now();
+  const enc = new TextEncoder();
+  for (let i = 0; i < n; i += 10_000) {
+    await Promise.all(
+      Array.from({ length: Math.min(10_000, n - i) }, (_, k) => {
+        const d = devices[(i + k) % devices.length]!;
+        const payload = enc.encode(JSON.stringify({ ts: new Date().toISOString(), site_id: d.siteId, seq: Math.floor((i + k) / devices.length), metrics: { temp_c: 21.5, humidity_pct: 40, door_open: false, rssi_dbm: -70 } }));
+        const meta: IngressMeta = { v: 1, src: "http", tenant: d.tenant, device: d.device, type: "telemetry", at: Date.now(), id: messageId(d.tenant, d.device, "telemetry", payload), checked: true };
+        return bundler.add("TELEMETRY", d.tenant, encodeIngress(meta, payload));
+      }),
+    );
+  }
+  await bus.close();
+  return { sent: n, accepted: n, rejected: 0, seconds: (performance.now() - started) / 1000 };
+}
+
+async function run(path: "http" | "mqtt" | "bus", rate: number, stack: { pg: ManagedServer; nats: ManagedServer; mqtt: ManagedServer }) {
+  const db = `bench_${path}_${Date.now()}`;
+  const admin = connect({ url: stack.pg.url, appName: "bench", log: quietLog, max: 1 });
+  await admin.unsafe(`create database ${db}`);
+  await admin.end();
+  const url = new URL(stack.pg.url);
+  url.pathname = `/${db}`;
+  const sql = connect({ url: url.toString(), appName: "bench", log: quietLog, max: 2 });
+  await migrate(sql, loadMigrations(), { log: quietLog });
+  const devices = await registerDevices(sql);
+  const [httpPort, h1, h2, h3] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const env = { PULSE_DATABASE_URL: url.toString(), PULSE_NATS_URL: stack.nats.url, PULSE_NATS_PREFIX: db.replaceAll("_", "-"), PULSE_BUS_STORAGE_GIB: "4", PULSE_DEVICE_RATE: "0" };
+  const say = (msg: string) => console.error(`[bench ${path}${rate ? ` @${rate}/s` : ""}] ${msg}`);
+  if (path === "bus") {
+    say(`putting ${N} messages on the bus, then starting pulse ingest`);
+    const load = await preload(stack.nats.url, env.PULSE_NATS_PREFIX, devices, N);
+    const ingest = spawnRole("ingest", { ...env, PULSE_HEALTH_PORT: String(h1) });
+    try {
+      await waitStored(sql, N, 120_000);
+      const result = await measure(sql, path, "ingest-only", load, 0);
+      const [span] = await asWorker(sql, (tx) => tx<{ s: number }[]>`
+        select extract(epoch from max(pg_xact_commit_timestamp(xmin)) - min(pg_xact_commit_timestamp(xmin))) as s from telemetry`);
+      const ingestRate = Math.round(N / Number(span!.s));
+      const ceiling = await copyCeiling(sql);
+      return { ...result, msgs_per_s: ingestRate, p50_ms: null, p99_ms: null, copy_rows_per_s: Math.round(ceiling), share_of_copy: +(ingestRate / ceiling).toFixed(2) };
+    } finally {
+      ingest.kill("SIGTERM");
+      await ingest.exited;
+      await sql.end();
+    }
+  }
+  const roles = [
+    spawnRole("ingest", { ...env, PULSE_HEALTH_PORT: String(h1) }),
+    path === "http" ? spawnRole("serve", { ...env, PULSE_HTTP_HOST: "127.0.0.1", PULSE_HTTP_PORT: String(httpPort) }) : spawnRole("bridge", { ...env, PULSE_MQTT_URL: stack.mqtt.url, PULSE_HEALTH_PORT: String(h2), PULSE_MQTT_CLIENT_ID: "bench-bridge" }),
+  ];
+  try {
+    await Bun.sleep(1_500);
+    // Warm-up: one message per device fills the registry caches, as in a fleet that is running.
+    const warm = path === "http"
+      ? await loadHttp({ baseUrl: `http://127.0.0.1:${httpPort}`, devices, messages: DEVICES, rate: 0, concurrency: 16, batch: 1 })
+      : await loadMqtt({ url: stack.mqtt.url, devices, messages: DEVICES, rate: 0, connections: 4, inflight: 8, clientPrefix: `warm-${h3}` });
+    await waitStored(sql, warm.accepted, 60_000);
+    await sql`truncate telemetry`;
+    say(`sending ${N} messages from ${DEVICES} devices`);
+    const load =
+      path === "http"
+        ? await loadHttp({ baseUrl: `http://127.0.0.1:${httpPort}`, devices, messages: N, rate, concurrency: 64, batch: Number(args.batch) })
+        : await loadMqtt({ url: stack.mqtt.url, devices, messages: N, rate, connections: 8, inflight: 32, clientPrefix: `bench-dev-${h3}` });
+    say(`sent in ${load.seconds.toFixed(1)} s (${load.accepted} accepted, ${load.rejected} refused); waiting for the rows`);
+    const stored = await waitStored(sql, load.accepted, 120_000);
+    say(`${stored} rows stored; measuring`);
+    const result = await measure(sql, path, path === "http" ? (Number(args.batch) > 1 ? `batch-${args.batch}` : "single") : "qos1", load, rate);
+    const ceiling = await copyCeiling(sql);
+    return { ...result, copy_rows_per_s: Math.round(ceiling), share_of_copy: +(result.msgs_per_s / ceiling).toFixed(2) };
+  } finally {
+    for (const p of roles) p.kill("SIGTERM");
+    await Promise.all(roles.map((p) => p.exited));
+    await sql.end();
+  }
+}
+
+await using pg = await startPostgres({ settings: ["fsync=on", "synchronous_commit=on", "full_page_writes=on", "track_commit_timestamp=on", "shared_buffers=256MB"] });
+await using nats = await startNats();
+await using mqtt = await startMosquitto();
+const paths = args.path === "all" ? (["bus", "http", "mqtt"] as const) : ([args.path as "http" | "mqtt" | "bus"] as const);
+for (const path of paths) {
+  const full = await run(path, Number(args.rate), { pg, nats, mqtt });
+  console.log(JSON.stringify(full));
+  if (Number(args.rate) === 0 && path !== "bus") console.log(JSON.stringify(await run(path, Math.round(full.msgs_per_s / 2), { pg, nats, mqtt })));
+}
