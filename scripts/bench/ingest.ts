@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "0" },
     batch: { type: "string", default: "1" },
     binary: { type: "string" },
+    "bridge-connections": { type: "string", default: "1" },
   },
 });
 const N = Number(args.messages);
@@ -160,7 +161,7 @@ async function run(path: "http" | "mqtt" | "bus", rate: number, stack: { pg: Man
   }
   const roles = [
     spawnRole("ingest", { ...env, PULSE_HEALTH_PORT: String(h1) }),
-    path === "http" ? spawnRole("serve", { ...env, PULSE_HTTP_HOST: "127.0.0.1", PULSE_HTTP_PORT: String(httpPort) }) : spawnRole("bridge", { ...env, PULSE_MQTT_URL: stack.mqtt.url, PULSE_HEALTH_PORT: String(h2), PULSE_MQTT_CLIENT_ID: "bench-bridge" }),
+    path === "http" ? spawnRole("serve", { ...env, PULSE_HTTP_HOST: "127.0.0.1", PULSE_HTTP_PORT: String(httpPort) }) : spawnRole("bridge", { ...env, PULSE_MQTT_URL: stack.mqtt.url, PULSE_HEALTH_PORT: String(h2), PULSE_MQTT_CLIENT_ID: "bench-bridge", PULSE_BRIDGE_CONNECTIONS: args["bridge-connections"] }),
   ];
   try {
     await Bun.sleep(1_500);

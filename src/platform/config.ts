@@ -190,9 +190,9 @@ export const SETTINGS = {
     schema: positiveSeconds,
   }),
   bridgeConnections: setting({
-    describe: "MQTT connections the bridge shares the uplink subscriptions over (each handles one message at a time)",
+    describe: "MQTT connections the bridge uses; more than one shares the subscriptions (an MQTT shared subscription)",
     placeholder: "n",
-    default: "16",
+    default: "1",
     schema: intIn(1, 64, "connections"),
   }),
   mqttClientId: setting({

@@ -67,7 +67,7 @@ export function startBridge(o: { mqttUrl: string; natsUrl: string; natsPrefix: s
     {
       mqttUrl: o.mqttUrl,
       mqttClientId: o.clientId ?? `bridge-${randomUUID().slice(0, 8)}`,
-      bridgeConnections: o.connections ?? 2,
+      bridgeConnections: o.connections ?? 1,
       natsUrl: o.natsUrl,
       natsPrefix: o.natsPrefix,
       busStorageGib: TEST_BUS_STORAGE / 1024 ** 3,

@@ -63,5 +63,29 @@ describePg("pulse bridge", () => {
         await ingest.stop();
       }
     });
+
+    test("the broker restarting is ridden out: the bridge reconnects to its session by itself", async () => {
+      await using broker = await startMosquitto();
+      await using db = await testDb();
+      await using t = await testBus();
+      const token = await addDevice(db.sql, { tenant: "acme", device: "gw-1" });
+      const bridge = startBridge({ mqttUrl: broker.url, natsUrl: t.url, natsPrefix: t.prefix, clientId: "bridge-restart", connections: 1 });
+      const ingest = startIngest({ databaseUrl: db.url, natsUrl: t.url, natsPrefix: t.prefix });
+      const batch = (from: number) =>
+        Array.from({ length: 100 }, (_, i) => [`tenant/acme/device/gw-1/telemetry`, { seq: from + i, ts: new Date(Date.now() - 10_000 + from + i).toISOString(), provision_token: token }] as [string, unknown]);
+      try {
+        await Bun.sleep(500);
+        await publish(broker.url, batch(0));
+        await Bun.sleep(1_500); // the broker saves its sessions every second
+        await broker.stop();
+        await Bun.sleep(500);
+        await broker.start();
+        await publish(broker.url, batch(100));
+        expect(await waitForOutcome(db.sql, 200)).toEqual({ stored: 200, quarantined: 0 });
+      } finally {
+        await bridge.stop();
+        await ingest.stop();
+      }
+    });
   });
 });

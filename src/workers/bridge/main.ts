@@ -1,9 +1,10 @@
 /**
- * `pulse bridge`: the broker's uplink traffic onto the bus. Persistent QoS1 sessions, shared
- * over several connections; each message is acknowledged to the broker only after the bus
- * confirmed it, so a crash or outage anywhere leaves it with the broker for redelivery.
+ * `pulse bridge`: the broker's uplink traffic onto the bus. A persistent QoS 1 session; each
+ * message is acknowledged to the broker only after the bus stored it, so a crash or outage
+ * anywhere leaves it with the broker for redelivery. Messages are handled concurrently within
+ * the broker's in-flight window (see session.ts). More connections share the subscriptions
+ * through an MQTT shared subscription.
  */
-import mqtt, { type MqttClient } from "mqtt";
 import { serveHealth } from "../../platform/health";
 import type { Lifecycle } from "../../platform/lifecycle";
 import type { Logger } from "../../platform/log";
@@ -12,6 +13,7 @@ import { openBus } from "../../platform/services";
 import { UPLINK_TOPIC_FILTERS } from "../../platform/subjects";
 import { Bundler } from "../../platform/bus/bundler";
 import { toFrame } from "./handler";
+import { MqttSession } from "./session";
 
 export interface BridgeConfig {
   mqttUrl: string;
@@ -32,9 +34,9 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   const bundler = new Bundler(bus);
   const metrics = createMetrics("bridge");
   const messages = metrics.counter("pulse_bridge_messages_total", "MQTT messages put on the bus", ["result"]);
-  const publishSeconds = metrics.histogram("pulse_bridge_publish_seconds", "bus publish time until its PubAck", LATENCY_BUCKETS);
-  const clients: MqttClient[] = [];
-  metrics.gauge("pulse_bridge_connections", "MQTT connections up", [], (g) => g.set(clients.filter((c) => c.connected).length));
+  const publishSeconds = metrics.histogram("pulse_bridge_publish_seconds", "MQTT message received to stored on the bus", LATENCY_BUCKETS);
+  const sessions: MqttSession[] = [];
+  metrics.gauge("pulse_bridge_connections", "MQTT connections up", [], (g) => g.set(sessions.filter((c) => c.connected).length));
   const health = serveHealth({
     host: config.healthHost,
     port: config.healthPort,
@@ -42,7 +44,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     metrics,
     checks: {
       mqtt: async () => {
-        if (!clients.some((c) => c.connected)) throw new Error("no broker connection");
+        if (!sessions.some((c) => c.connected)) throw new Error("no broker connection");
       },
       bus: () => bus.backlog("TELEMETRY"),
     },
@@ -51,29 +53,20 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
 
   const shared = config.bridgeConnections > 1;
   const filters = UPLINK_TOPIC_FILTERS.map((f) => (shared ? `$share/${SHARE_GROUP}/${f}` : f));
+  const onMessage = async (topic: string, payload: Buffer) => {
+    const started = performance.now();
+    const r = await putOnBus(bundler, toFrame(topic, payload, Date.now(), config.maxPayloadBytes), lifecycle.signal, log);
+    if (r === "stopped") throw new Error("stopping: left with the broker");
+    messages.inc({ result: r });
+    publishSeconds.observe((performance.now() - started) / 1000);
+  };
   for (let i = 0; i < config.bridgeConnections; i++) {
     const clientId = shared ? `${config.mqttClientId}-${i}` : config.mqttClientId;
-    const client = mqtt.connect(config.mqttUrl, { clientId, clean: false, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 10_000, keepalive: 30 });
-    client.handleMessage = (packet, done) => {
-      const started = performance.now();
-      putOnBus(bundler, toFrame(packet.topic, packet.payload as Buffer, Date.now(), config.maxPayloadBytes), lifecycle.signal, log)
-        .then((r) => {
-          if (r === "stopped") return; // never acknowledged: the broker redelivers to the next session
-          messages.inc({ result: r });
-          publishSeconds.observe((performance.now() - started) / 1000);
-          done();
-        })
-        .catch((err) => log.error("bridge message failed", { err }));
-    };
-    client.on("connect", (ack) => {
-      log.info("mqtt connected", { clientId, sessionPresent: ack.sessionPresent });
-      client.subscribe(filters, { qos: 1 }, (err) => err && log.error("mqtt subscribe failed", { clientId, err }));
-    });
-    client.on("error", (err) => log.warn("mqtt error", { clientId, err: err.message }));
-    client.on("offline", () => log.warn("mqtt offline", { clientId }));
-    clients.push(client);
+    const session = new MqttSession({ url: config.mqttUrl, clientId, filters, log, onMessage });
+    session.start();
+    sessions.push(session);
   }
-  lifecycle.defer(() => Promise.all(clients.map((c) => c.endAsync(true))));
+  lifecycle.defer(() => Promise.all(sessions.map((s) => s.stop())));
   log.info("bridge started", { connections: config.bridgeConnections, filters });
   await new Promise<void>((resolve) => lifecycle.signal.addEventListener("abort", () => resolve(), { once: true }));
   log.info("bridge stopping");
