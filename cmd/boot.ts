@@ -9,6 +9,11 @@ import { createLogger, resolveLogFormat, type Logger } from "../src/platform/log
 
 export const GLOBAL_SETTINGS = ["logLevel", "logFormat"] as const satisfies readonly SettingKey[];
 
+/** How device messages are checked, wherever they enter (serve and ingest). */
+export const GUARD_SETTINGS = [
+  "maxPayloadBytes", "deviceRate", "deviceBurst", "tenantRate", "tenantBurst", "deviceCacheTtl", "maxClockSkew",
+] as const satisfies readonly SettingKey[];
+
 export function settingOption(key: SettingKey): Option {
   const s = SETTINGS[key];
   const dflt = "default" in s ? ` (default: ${s.default})` : "";

@@ -1,11 +1,10 @@
 import type { Command } from "commander";
 import { runIngest } from "../src/workers/ingest/main";
-import { boot, withSettings } from "./boot";
+import { boot, GUARD_SETTINGS, withSettings } from "./boot";
 
 const KEYS = [
   "databaseUrl", "dbPoolMax", "natsUrl", "natsPrefix", "busStorageGib", "healthHost", "healthPort",
-  "ingestBatch", "ingestWaitMs", "ingestConcurrency", "maxPayloadBytes",
-  "deviceRate", "deviceBurst", "tenantRate", "tenantBurst", "deviceCacheTtl", "maxClockSkew",
+  "ingestBatch", "ingestWaitMs", "ingestConcurrency", ...GUARD_SETTINGS,
 ] as const;
 
 export function registerIngest(program: Command): void {

@@ -4,13 +4,11 @@ import type { Lifecycle } from "../platform/lifecycle";
 import type { Logger } from "../platform/log";
 import { createMetrics } from "../platform/metrics";
 import { openBus, openDatabase } from "../platform/services";
-import { DeviceDirectory } from "../devices/service";
-import { DEFAULT_LIMITS } from "../telemetry/envelope";
-import { createRateLimits } from "../telemetry/rate-limit";
+import { createGuards, type GuardSettings } from "../telemetry/guards";
 import { createApp } from "./app";
 import { Bundler } from "../platform/bus/bundler";
 
-export interface ServeConfig {
+export interface ServeConfig extends GuardSettings {
   databaseUrl: string;
   dbPoolMax: number;
   natsUrl: string;
@@ -18,13 +16,6 @@ export interface ServeConfig {
   busStorageGib: number;
   httpHost: string;
   httpPort: number;
-  maxPayloadBytes: number;
-  deviceRate: number;
-  deviceBurst: number;
-  tenantRate: number;
-  tenantBurst: number;
-  deviceCacheTtl: number;
-  maxClockSkew: number;
 }
 
 export async function runServe(config: ServeConfig, log: Logger, lifecycle: Lifecycle, onListening?: (port: number) => void): Promise<void> {
@@ -33,21 +24,10 @@ export async function runServe(config: ServeConfig, log: Logger, lifecycle: Life
   const metrics = createMetrics("serve");
   const bundler = new Bundler(bus);
   lifecycle.defer(() => bundler.drain());
-  const limits = createRateLimits(config);
-  const sweep = setInterval(() => {
-    limits.device.sweep();
-    limits.tenant.sweep();
-  }, 300_000);
-  lifecycle.defer(() => clearInterval(sweep));
   const app = createApp({
     log,
     metrics,
-    edge: {
-      bundler,
-      directory: new DeviceDirectory(sql, { ttlMs: config.deviceCacheTtl * 1000, missTtlMs: 10_000, maxEntries: 100_000 }),
-      limits,
-      envelope: { ...DEFAULT_LIMITS, maxBytes: config.maxPayloadBytes, maxFutureMs: config.maxClockSkew * 1000 },
-    },
+    edge: { bundler, ...createGuards(sql, config, lifecycle) },
     checks: { database: () => sql`select 1`, bus: () => bus.backlog("TELEMETRY") },
   });
   let server: ReturnType<typeof Bun.serve>;

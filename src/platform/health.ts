@@ -6,8 +6,6 @@
 import { PulseError } from "./errors";
 import type { Metrics } from "./metrics";
 
-export type ReadyCheck = () => Promise<Record<string, string>>;
-
 /** Runs the checks; each resolves to "ok" or a reason. */
 export async function readiness(checks: Record<string, () => Promise<unknown>>, timeoutMs = 2_000): Promise<{ ready: boolean; checks: Record<string, string> }> {
   const results: Record<string, string> = {};

@@ -32,7 +32,7 @@ function track(m: BusMessage): Tracked {
   return t;
 }
 
-export const redeliveryDelayMs = (deliveryCount: number) => Math.min(60_000, 500 * 2 ** Math.min(deliveryCount, 10));
+const redeliveryDelayMs = (deliveryCount: number) => Math.min(60_000, 500 * 2 ** Math.min(deliveryCount, 10));
 
 export async function runBatches(o: ConsumeOptions, log: Logger, start: (push: (m: BusMessage) => void) => Promise<Stop>): Promise<void> {
   let current: Tracked[] = [];

@@ -8,13 +8,13 @@ import type { Sql } from "../../platform/db";
 import type { Logger } from "../../platform/log";
 import type { Metrics } from "../../platform/metrics";
 import { LATENCY_BUCKETS } from "../../platform/metrics";
+import { TENANT_ID } from "../../platform/ids";
 import { decodeBundle, decodeIngress, type IngressMeta } from "../../platform/subjects";
 import { checkToken, type DeviceDirectory, type IngestDevice } from "../../devices/service";
 import { parseEnvelope, withoutToken, type Envelope, type EnvelopeLimits, type MetricValue } from "../../telemetry/envelope";
 import { admit, type RateLimits } from "../../telemetry/rate-limit";
 import { deriveState, storeItems, untilAvailable, type Item, type Outcome } from "../../telemetry/service";
 import type { StateWriter } from "../../telemetry/state-writer";
-import { TENANT_ID } from "../../platform/ids";
 
 export interface IngestDeps {
   sql: Sql;

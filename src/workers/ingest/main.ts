@@ -4,13 +4,11 @@ import type { Lifecycle } from "../../platform/lifecycle";
 import type { Logger } from "../../platform/log";
 import { createMetrics } from "../../platform/metrics";
 import { openBus, openDatabase } from "../../platform/services";
-import { DeviceDirectory } from "../../devices/service";
-import { DEFAULT_LIMITS } from "../../telemetry/envelope";
-import { createRateLimits } from "../../telemetry/rate-limit";
+import { createGuards, type GuardSettings } from "../../telemetry/guards";
 import { StateWriter } from "../../telemetry/state-writer";
 import { handleBatch, ingestStats, type IngestDeps } from "./handler";
 
-export interface IngestConfig {
+export interface IngestConfig extends GuardSettings {
   databaseUrl: string;
   dbPoolMax: number;
   natsUrl: string;
@@ -21,13 +19,6 @@ export interface IngestConfig {
   ingestBatch: number;
   ingestWaitMs: number;
   ingestConcurrency: number;
-  maxPayloadBytes: number;
-  deviceRate: number;
-  deviceBurst: number;
-  tenantRate: number;
-  tenantBurst: number;
-  deviceCacheTtl: number;
-  maxClockSkew: number;
 }
 
 export async function runIngest(config: IngestConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
@@ -48,12 +39,6 @@ export async function runIngest(config: IngestConfig, log: Logger, lifecycle: Li
   });
   lifecycle.defer(() => health.stop());
 
-  const limits = createRateLimits(config);
-  const sweep = setInterval(() => {
-    limits.device.sweep();
-    limits.tenant.sweep();
-  }, 300_000);
-  lifecycle.defer(() => clearInterval(sweep));
   const stats = ingestStats(metrics);
   const state = new StateWriter(sql, log, 1000, (rows, seconds) => {
     stats.stateRows.inc(rows);
@@ -64,9 +49,7 @@ export async function runIngest(config: IngestConfig, log: Logger, lifecycle: Li
   const deps: IngestDeps = {
     sql,
     state,
-    directory: new DeviceDirectory(sql, { ttlMs: config.deviceCacheTtl * 1000, missTtlMs: 10_000, maxEntries: 100_000 }),
-    limits,
-    envelope: { ...DEFAULT_LIMITS, maxBytes: config.maxPayloadBytes, maxFutureMs: config.maxClockSkew * 1000 },
+    ...createGuards(sql, config, lifecycle),
     log,
     stats,
     maxDeliver: bus.maxDeliver,
