@@ -6,6 +6,7 @@
  */
 import { asWorker, type Sql, type Tx } from "../platform/db";
 import { withoutToken } from "./envelope";
+import { byKey } from "./state-writer";
 import { PulseError } from "../platform/errors";
 import type { Logger } from "../platform/log";
 import {
@@ -60,13 +61,8 @@ export function deriveState(rows: readonly TelemetryRow[]): StateRow[] {
     for (const [k, v] of Object.entries(r.metrics)) s.latest[k] = { v, t };
     byDevice.set(key, s);
   }
-  // Sorted: concurrent batches then lock device rows in the same order and cannot deadlock.
-  return byKey(byDevice.values());
+  return [...byDevice.values()];
 }
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const byKey = <T extends { tenant: string; device: string }>(rows: Iterable<T>) =>
-  [...rows].sort((a, b) => (a.tenant === b.tenant ? cmp(a.device, b.device) : cmp(a.tenant, b.tenant)));
 
 async function writeItems(tx: Tx, items: readonly Item[]): Promise<Outcome> {
   const rows: TelemetryRow[] = [];
@@ -85,6 +81,7 @@ async function writeItems(tx: Tx, items: readonly Item[]): Promise<Outcome> {
   }
   const stored = await insertTelemetry(tx, rows);
   await insertQuarantine(tx, rejects);
+  // In key order: concurrent batches then lock the same rows in the same order, never deadlocking.
   await insertDiscoveredSensors(tx, byKey(sensors.values()));
   await updateLocations(tx, byKey(locations.values()));
   const quarantined = new Map<string, number>();

@@ -10,6 +10,12 @@ import { asWorker, type Sql } from "../platform/db";
 import type { Logger } from "../platform/log";
 import { upsertDeviceState, type StateRow } from "./queries";
 
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Rows in (tenant, device) order, the lock order every writer of device rows keeps. */
+export const byKey = <T extends { tenant: string; device: string }>(rows: Iterable<T>): T[] =>
+  [...rows].sort((a, b) => (a.tenant === b.tenant ? cmp(a.device, b.device) : cmp(a.tenant, b.tenant)));
+
 export function mergeState(into: StateRow | undefined, s: StateRow): StateRow {
   if (!into) return { ...s, latest: { ...s.latest } };
   const later = (a: Date | null, b: Date | null) => (!a ? b : !b ? a : a > b ? a : b);
@@ -58,7 +64,7 @@ export class StateWriter {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    const rows = [...batch.values()].sort((a, b) => (a.tenant === b.tenant ? (a.device < b.device ? -1 : 1) : a.tenant < b.tenant ? -1 : 1));
+    const rows = byKey(batch.values());
     const started = performance.now();
     try {
       await asWorker(this.sql, (tx) => upsertDeviceState(tx, rows));
