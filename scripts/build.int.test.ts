@@ -31,6 +31,11 @@ describePg("the compiled pulse binary", () => {
     const version = await run(["version", "--json"]);
     expect(JSON.parse(version.stdout)).toMatchObject({ version: "0.1.0", migrations: 9, schema: "0009_retention" });
     expect(JSON.parse(version.stdout).console).toBeGreaterThanOrEqual(2);
+    // The roles are loaded on demand; each is inside the binary and gets as far as its database.
+    for (const role of ["serve", "ingest"]) {
+      const r = await run([role, "--database-url", "postgres://pulse@127.0.0.1:9/pulse"]);
+      expect([r.code, r.stderr.trim()]).toEqual([3, "pulse: cannot use PostgreSQL at 127.0.0.1:9/pulse: connection refused"]);
+    }
   });
 
   test("migrates an empty database, and a second run applies nothing", async () => {
