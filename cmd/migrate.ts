@@ -65,7 +65,7 @@ async function openDatabase(rt: Runtime<(typeof KEYS)[number]>): Promise<Sql> {
   return sql;
 }
 
-export function renderStatus(rows: readonly StatusRow[]): string {
+function renderStatus(rows: readonly StatusRow[]): string {
   const lines = rows.map((r) =>
     [String(r.id).padStart(4, "0"), r.name.padEnd(32), r.state.padEnd(8), r.appliedAt?.toISOString() ?? ""].join("  ").trimEnd(),
   );

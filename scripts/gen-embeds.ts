@@ -8,7 +8,7 @@ import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "..");
 const OUT = join(ROOT, "src/platform/migrations.gen.ts");
-export const MIGRATION_NAME = /^(\d{4})_[a-z0-9_]+\.sql$/;
+const MIGRATION_NAME = /^(\d{4})_[a-z0-9_]+\.sql$/;
 
 export function migrationFiles(dir = join(ROOT, "sql")): string[] {
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();

@@ -124,7 +124,7 @@ const SQLSTATE: Record<string, ErrorCode> = {
 };
 
 /** Maps a database failure to a PulseError once, keeping the original as `cause`. */
-export function mapPgError(err: unknown): unknown {
+function mapPgError(err: unknown): unknown {
   if (err instanceof PulseError || !(err instanceof Error)) return err;
   const e = err as Error & { code?: string; constraint_name?: string; table_name?: string };
   const code =

@@ -56,8 +56,6 @@ export const EXIT_CODES: ReadonlyArray<{ code: number; meaning: string }> = [
   { code: 130, meaning: "forced exit on a second interrupt signal" },
 ];
 
-export const notFound = (kind: string, id: string) => new PulseError("NOT_FOUND", `${kind} ${id} not found`, { id });
-
 export const asPulseError = (err: unknown): PulseError =>
   err instanceof PulseError
     ? err

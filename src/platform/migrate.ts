@@ -50,7 +50,7 @@ export function loadMigrations(files: ReadonlyArray<{ file: string; sql: string 
   }));
 }
 
-export async function readHistory(db: Db): Promise<Applied[]> {
+async function readHistory(db: Db): Promise<Applied[]> {
   const [t] = await db<{ exists: boolean }[]>`select to_regclass('schema_migrations') is not null as exists`;
   if (!t?.exists) return [];
   return db<Applied[]>`

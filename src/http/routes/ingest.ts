@@ -7,7 +7,7 @@ import { acceptMessage, type EdgeDeps, type EdgeResult } from "../../telemetry/e
 import { problem } from "../problem";
 import type { AppEnv } from "../app";
 
-export const MAX_BATCH_ITEMS = 100;
+const MAX_BATCH_ITEMS = 100;
 const encoder = new TextEncoder();
 
 async function readBody(req: Request, limit: number): Promise<Uint8Array | null> {
