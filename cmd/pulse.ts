@@ -5,14 +5,11 @@
  */
 import { Command, CommanderError } from "commander";
 import { EXIT_CODES, asPulseError } from "../src/platform/errors";
-import { registerBridge } from "./bridge";
 import { createLogger } from "../src/platform/log";
 import { VERSION } from "../src/platform/version";
 import { GLOBAL_SETTINGS, settingOption } from "./boot";
-import { registerIngest } from "./ingest";
 import { registerMigrate } from "./migrate";
 import { registerRoles } from "./roles";
-import { registerServe } from "./serve";
 import { registerUp } from "./up";
 import { registerVersion } from "./version";
 
@@ -30,9 +27,6 @@ const program = new Command("pulse")
 for (const key of GLOBAL_SETTINGS) program.addOption(settingOption(key));
 
 registerUp(program);
-registerServe(program);
-registerIngest(program);
-registerBridge(program);
 registerRoles(program);
 registerMigrate(program);
 registerVersion(program);

@@ -1,25 +1,40 @@
 /**
- * The long-running roles. Each validates its configuration now, so deployments can be wired
- * and checked, and then says plainly that it is not built yet in this release.
+ * The long-running roles, one table. A built role loads its code on demand (`pulse --help` and
+ * the other roles need none of it) and runs until its first signal. A role not built yet
+ * validates its configuration, so deployments can be wired and checked, and then says so.
  */
 import type { Command } from "commander";
-import { PulseError } from "../src/platform/errors";
 import type { SettingKey } from "../src/platform/config";
+import { PulseError } from "../src/platform/errors";
+import type { Lifecycle } from "../src/platform/lifecycle";
+import type { Logger } from "../src/platform/log";
 import { VERSION } from "../src/platform/version";
-import { boot, withSettings } from "./boot";
+import { boot, GUARD_SETTINGS, withSettings, type Runtime } from "./boot";
 
-const ROLES: ReadonlyArray<{ name: string; summary: string; settings: readonly SettingKey[] }> = [
-  { name: "evaluate", summary: "device status, rules and the alert lifecycle", settings: ["databaseUrl", "natsUrl"] },
-  { name: "deliver", summary: "webhooks, notifications and message routes, with retries and dead letters", settings: ["databaseUrl", "natsUrl"] },
-  { name: "ops", summary: "periodic jobs: retention, exports, reports, OTA and certificates", settings: ["databaseUrl", "natsUrl"] },
-];
+type Run<K extends SettingKey> = (config: Runtime<K>["config"], log: Logger, lifecycle: Lifecycle) => Promise<void>;
+
+function registerRole<K extends SettingKey>(program: Command, name: string, summary: string, keys: readonly K[], load?: () => Promise<Run<K>>): void {
+  withSettings(program.command(name).description(summary), keys).action(async (_opts, cmd: Command) => {
+    await using rt = boot(name, keys, cmd);
+    if (!load) throw new PulseError("NOT_BUILT", `pulse ${name} is not built yet in pulse ${VERSION}`);
+    await (await load())(rt.config, rt.log, rt.lifecycle);
+  });
+}
+
+const BUS = ["natsUrl", "natsPrefix", "busStorageGib"] as const;
+const HEALTH = ["healthHost", "healthPort"] as const;
 
 export function registerRoles(program: Command): void {
-  for (const role of ROLES) {
-    withSettings(program.command(role.name).description(role.summary), role.settings).action(async (_opts, cmd: Command) => {
-      await using rt = boot(role.name, role.settings, cmd);
-      rt.log.debug("configuration valid", { role: role.name });
-      throw new PulseError("NOT_BUILT", `pulse ${role.name} is not built yet in pulse ${VERSION}`);
-    });
-  }
+  registerRole(program, "serve", "HTTP API, device ingest endpoints, live updates and the web console",
+    ["databaseUrl", "dbPoolMax", ...BUS, "httpHost", "httpPort", ...GUARD_SETTINGS],
+    async () => (await import("../src/http/server")).runServe);
+  registerRole(program, "ingest", "store telemetry from the bus in PostgreSQL, quarantine what is invalid",
+    ["databaseUrl", "dbPoolMax", ...BUS, ...HEALTH, "ingestBatch", "ingestWaitMs", "ingestConcurrency", ...GUARD_SETTINGS],
+    async () => (await import("../src/workers/ingest/main")).runIngest);
+  registerRole(program, "bridge", "republish MQTT broker traffic onto the bus, acknowledging only what the bus stored",
+    ["mqttUrl", "mqttClientId", "bridgeConnections", ...BUS, ...HEALTH, "maxPayloadBytes"],
+    async () => (await import("../src/workers/bridge/main")).runBridge);
+  registerRole(program, "evaluate", "device status, rules and the alert lifecycle", ["databaseUrl", "natsUrl"]);
+  registerRole(program, "deliver", "webhooks, notifications and message routes, with retries and dead letters", ["databaseUrl", "natsUrl"]);
+  registerRole(program, "ops", "periodic jobs: retention, exports, reports, OTA and certificates", ["databaseUrl", "natsUrl"]);
 }
