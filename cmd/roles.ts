@@ -9,6 +9,7 @@ import { PulseError } from "../src/platform/errors";
 import type { Lifecycle } from "../src/platform/lifecycle";
 import type { Logger } from "../src/platform/log";
 import { VERSION } from "../src/platform/version";
+import { API_SETTINGS } from "../src/http/api/deps";
 import { boot, GUARD_SETTINGS, withSettings, type Runtime } from "./boot";
 
 type Run<K extends SettingKey> = (config: Runtime<K>["config"], log: Logger, lifecycle: Lifecycle) => Promise<void>;
@@ -26,7 +27,7 @@ const HEALTH = ["healthHost", "healthPort"] as const;
 
 export function registerRoles(program: Command): void {
   registerRole(program, "serve", "HTTP API, device ingest endpoints, live updates and the web console",
-    ["databaseUrl", "dbPoolMax", ...BUS, "httpHost", "httpPort", ...GUARD_SETTINGS],
+    ["databaseUrl", "dbPoolMax", ...BUS, "httpHost", "httpPort", ...GUARD_SETTINGS, ...API_SETTINGS],
     async () => (await import("../src/http/server")).runServe);
   registerRole(program, "ingest", "store telemetry from the bus in PostgreSQL, quarantine what is invalid",
     ["databaseUrl", "dbPoolMax", ...BUS, ...HEALTH, "ingestBatch", "ingestWaitMs", "ingestConcurrency", ...GUARD_SETTINGS],

@@ -9,15 +9,25 @@ import type { EdgeDeps, EdgeResult } from "../telemetry/edge";
 import { problem, problemFromError } from "./problem";
 import { registerHealth } from "./routes/health";
 import { registerIngest } from "./routes/ingest";
+import { mountRoutes, type ApiDeps } from "./api/route";
+import { API_ROUTES } from "./api/routes";
+import { DOCS_PAGE, openApiDocument } from "./api/openapi";
+import type { Principal } from "../identity/principal";
+import { getConnInfo } from "hono/bun";
 
 export interface AppDeps {
   log: Logger;
   metrics: Metrics;
-  edge: EdgeDeps;
+  /** Device ingest endpoints; absent in API-only tests. */
+  edge?: EdgeDeps;
   checks: Record<string, () => Promise<unknown>>;
+  /** The REST API; absent in ingest-only tests. */
+  api?: ApiDeps;
 }
 
-export type AppEnv = { Variables: { requestId: string; countIngest: (r: EdgeResult) => void } };
+export type AppEnv = {
+  Variables: { requestId: string; clientIp: string | null; principal?: Principal; countIngest: (r: EdgeResult) => void };
+};
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -32,18 +42,34 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const given = c.req.header("x-request-id");
     const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     c.set("requestId", requestId);
+    c.set("clientIp", clientIp(c));
     c.set("countIngest", countIngest);
     await next();
     c.header("x-request-id", requestId);
     seconds.observe({ route: c.req.routePath, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
   app.onError((err, c) => {
-    deps.log.error("request failed", { err, requestId: c.get("requestId"), path: c.req.path });
-    return problemFromError(c, err);
+    const res = problemFromError(c, err);
+    if (res.status >= 500) deps.log.error("request failed", { err, requestId: c.get("requestId"), method: c.req.method, path: c.req.path });
+    else deps.log.debug("request refused", { status: res.status, code: (err as { code?: string }).code, requestId: c.get("requestId"), path: c.req.path });
+    return res;
   });
   app.notFound((c) => problem(c, { status: 404, code: "NOT_FOUND", detail: `no route for ${c.req.method} ${c.req.path}` }));
 
   registerHealth(app, deps.metrics, deps.checks);
-  registerIngest(app, deps.edge);
+  if (deps.edge) registerIngest(app, deps.edge);
+  if (deps.api) mountRoutes(app, deps.api, API_ROUTES);
+  const doc = JSON.stringify(openApiDocument(API_ROUTES));
+  app.get("/api/openapi.json", () => new Response(doc, { headers: { "content-type": "application/json" } }));
+  app.get("/api/docs", (c) => c.html(DOCS_PAGE));
   return app;
+}
+
+/** The peer address (behind Caddy, Caddy's). Requests built in-process have none. */
+function clientIp(c: Parameters<typeof getConnInfo>[0]): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
 }

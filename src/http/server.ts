@@ -7,8 +7,9 @@ import { openBus, openDatabase } from "../platform/services";
 import { createGuards, type GuardSettings } from "../telemetry/guards";
 import { createApp } from "./app";
 import { Bundler } from "../platform/bus/bundler";
+import { createApiDeps, type ApiSettings } from "./api/deps";
 
-export interface ServeConfig extends GuardSettings {
+export interface ServeConfig extends GuardSettings, ApiSettings {
   databaseUrl: string;
   dbPoolMax: number;
   natsUrl: string;
@@ -29,6 +30,7 @@ export async function runServe(config: ServeConfig, log: Logger, lifecycle: Life
     metrics,
     edge: { bundler, ...createGuards(sql, config, lifecycle) },
     checks: { database: () => sql`select 1`, bus: () => bus.backlog("TELEMETRY") },
+    api: await createApiDeps(sql, config, log, lifecycle),
   });
   let server: ReturnType<typeof Bun.serve>;
   try {

@@ -56,6 +56,10 @@ export async function seedTenant(sql: Sql, tenantId: string): Promise<void> {
              values (date_trunc('minute', now()), ${tenantId}, 'MISSING_SITE_ID', 1)`;
     await tx`insert into dead_letter_messages (tenant_id, source, payload, destination_type, destination, error_message, attempts)
              values (${tenantId}, 'route', ${Buffer.from("{}")}, 'webhook', 'https://example.test/hook', 'HTTP 500', 3)`;
+    await tx`insert into device_tags (tenant_id, device_id, tag) values (${tenantId}, 'gw-1', 'north')`;
+    const [group] = await tx<{ groupId: string }[]>`
+      insert into device_groups (tenant_id, name, kind) values (${tenantId}, 'Gateways', 'static') returning group_id`;
+    await tx`insert into device_group_members (tenant_id, group_id, device_id) values (${tenantId}, ${group!.groupId}, 'gw-1')`;
     await tx`insert into audit_log (tenant_id, category, action, actor_type, actor_id)
              values (${tenantId}, 'devices', 'device.created', 'user', 'u-1')`;
   });

@@ -1,0 +1,33 @@
+/** Builds what the API routes need from configuration: identity, rate limits, secrets. */
+import type { Lifecycle } from "../../platform/lifecycle";
+import type { Logger } from "../../platform/log";
+import type { Sql } from "../../platform/db";
+import { openIdentity, type IdentitySettings } from "../../identity/service";
+import { TokenBuckets } from "../../telemetry/rate-limit";
+import type { ApiDeps } from "./route";
+
+export interface ApiSettings extends IdentitySettings {
+  apiRate: number;
+  apiBurst: number;
+  mqttHookSecret: string;
+  deviceCacheTtl: number;
+}
+
+export const API_SETTINGS = ["oidcIssuer", "oidcAudience", "oidcJwksUrl", "accessTokenTtl", "sessionTtl", "apiRate", "apiBurst", "mqttHookSecret"] as const;
+
+/** Unauthenticated endpoints (sign-in, activation): per client address. */
+const PUBLIC_RATE = 5;
+const PUBLIC_BURST = 20;
+
+export async function createApiDeps(sql: Sql, s: ApiSettings, log: Logger, lifecycle?: Lifecycle): Promise<ApiDeps> {
+  const limits = new TokenBuckets(s.apiRate, s.apiBurst);
+  const publicLimits = new TokenBuckets(PUBLIC_RATE, PUBLIC_BURST);
+  if (lifecycle) {
+    const sweep = setInterval(() => (limits.sweep(), publicLimits.sweep()), 60_000);
+    sweep.unref();
+    lifecycle.defer(() => clearInterval(sweep));
+  }
+  const identity = await openIdentity(sql, s);
+  log.info("identity ready", { mode: identity.mode, issuer: identity.issuer, audience: identity.audience });
+  return { sql, identity, log, limits, publicLimits, mqttHookSecret: s.mqttHookSecret, credentialTtlSeconds: s.deviceCacheTtl };
+}

@@ -1,0 +1,92 @@
+/**
+ * In-process API tests: a migrated database, the real app with the built-in issuer, and
+ * tokens minted by that issuer for any tenant and roles. Requests go through `app.request`,
+ * the same pipeline `pulse serve` runs.
+ */
+import { createApp } from "../http/app";
+import { createApiDeps } from "../http/api/deps";
+import type { ApiDeps } from "../http/api/route";
+import type { Role } from "../identity/principal";
+import { createMetrics } from "../platform/metrics";
+import { quietLog, testDb, type TestDb } from "./db";
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as is (not JSON-encoded), e.g. CSV. */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiHarness extends AsyncDisposable {
+  db: TestDb;
+  deps: ApiDeps;
+  app: ReturnType<typeof createApp>;
+  /** An access token from the built-in issuer. */
+  token(o: { tenant?: string | null; roles: Role[]; subject?: string; email?: string }): Promise<string>;
+  call<T = any>(method: string, path: string, o?: CallOptions): Promise<ApiResponse<T>>;
+}
+
+export const HOOK_SECRET = "test-hook-secret-0123456789abcdef";
+
+export async function apiHarness(o: { apiRate?: number; apiBurst?: number } = {}): Promise<ApiHarness> {
+  const db = await testDb();
+  const deps = await createApiDeps(
+    db.sql,
+    {
+      oidcIssuer: "",
+      oidcAudience: "pulse-api",
+      oidcJwksUrl: "",
+      accessTokenTtl: 900,
+      sessionTtl: 86_400,
+      apiRate: o.apiRate ?? 0,
+      apiBurst: o.apiBurst ?? 1000,
+      mqttHookSecret: HOOK_SECRET,
+      deviceCacheTtl: 60,
+    },
+    quietLog,
+  );
+  const app = createApp({ log: quietLog, metrics: createMetrics("serve"), checks: {}, api: deps });
+  return {
+    db,
+    deps,
+    app,
+    token: (t) =>
+      deps.identity.builtin!.accessToken({
+        userId: t.subject ?? crypto.randomUUID(),
+        tenantId: t.tenant ?? null,
+        email: t.email ?? `${t.roles[0]}@${t.tenant ?? "operators"}.test`,
+        displayName: null,
+        roles: t.roles,
+        status: "ACTIVE",
+        lastLoginAt: null,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      }),
+    async call(method, path, c = {}) {
+      const headers: Record<string, string> = { ...c.headers };
+      if (c.token) headers.authorization = `Bearer ${c.token}`;
+      let body: string | undefined;
+      if (c.raw !== undefined) body = c.raw;
+      else if (c.body !== undefined) {
+        body = JSON.stringify(c.body);
+        headers["content-type"] ??= "application/json";
+      }
+      const res = await app.request(path, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {}
+      return { status: res.status, headers: res.headers, body: parsed as never, text };
+    },
+    [Symbol.asyncDispose]: () => db[Symbol.asyncDispose](),
+  };
+}
