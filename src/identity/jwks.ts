@@ -39,7 +39,7 @@ export class RemoteJwks {
       return await this.keys!(header, token);
     } catch (err) {
       if ((err as { code?: string }).code !== "ERR_JWKS_NO_MATCHING_KEY") throw err;
-      if (this.now() - this.attemptedAt < (this.o.cooldownMs ?? 30_000)) throw err;
+      if (this.now() - this.attemptedAt < (this.o.cooldownMs ?? 10_000)) throw err;
       await this.refresh(false); // a rotated key: look once more
       return this.keys!(header, token);
     }

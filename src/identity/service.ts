@@ -13,6 +13,8 @@ export interface IdentitySettings {
   oidcJwksUrl: string;
   accessTokenTtl: number;
   sessionTtl: number;
+  /** Tests shorten the JWKS timings. */
+  jwks?: { cooldownMs?: number; ttlMs?: number; maxStaleMs?: number };
 }
 
 export interface Identity {
@@ -26,7 +28,7 @@ export interface Identity {
 
 export async function openIdentity(sql: Sql, s: IdentitySettings): Promise<Identity> {
   if (s.oidcIssuer) {
-    const jwks = new RemoteJwks({ issuer: s.oidcIssuer, jwksUrl: s.oidcJwksUrl });
+    const jwks = new RemoteJwks({ ...s.jwks, issuer: s.oidcIssuer, jwksUrl: s.oidcJwksUrl });
     return { mode: "oidc", issuer: s.oidcIssuer, audience: s.oidcAudience, builtin: null, verify: createVerifier({ issuer: s.oidcIssuer, audience: s.oidcAudience, keys: jwks.getKey }) };
   }
   const builtin = await BuiltinIssuer.open(sql, { audience: s.oidcAudience, accessTtlSeconds: s.accessTokenTtl, sessionTtlSeconds: s.sessionTtl });

@@ -1,5 +1,7 @@
 /** Local and OIDC users: the SQL behind sign-in, the `pulse user` commands and the user APIs. */
+import { randomBytes } from "node:crypto";
 import type { Db } from "../platform/db";
+import { hashPassword } from "./passwords";
 import type { Role } from "./principal";
 
 export interface UserRow {
@@ -38,10 +40,15 @@ export async function userById(db: Db, userId: string): Promise<UserRow | undefi
   return row;
 }
 
-export async function listUsers(db: Db, f: { tenantId?: string | null; limit: number; offset: number }): Promise<{ items: UserRow[]; total: number }> {
+export async function listUsers(
+  db: Db,
+  f: { tenantId?: string | null; role?: Role; search?: string; limit: number; offset: number },
+): Promise<{ items: UserRow[]; total: number }> {
   const rows = await db<(UserRow & { total: number })[]>`
     select ${db.unsafe(COLUMNS)}, count(*) over ()::int as total from users
     where ${f.tenantId === undefined ? db`true` : f.tenantId === null ? db`tenant_id is null` : db`tenant_id = ${f.tenantId}`}
+      and ${f.role ? db`${f.role} = any(roles)` : db`true`}
+      and ${f.search ? db`(email ilike ${`%${f.search}%`} or display_name ilike ${`%${f.search}%`})` : db`true`}
     order by lower(email) limit ${f.limit} offset ${f.offset}`;
   return { items: rows.map(({ total: _t, ...u }) => u), total: rows[0]?.total ?? 0 };
 }
@@ -54,4 +61,70 @@ export async function setPassword(db: Db, email: string, passwordHash: string): 
 
 export async function touchLogin(db: Db, userId: string): Promise<void> {
   await db`update users set last_login_at = now() where user_id = ${userId}`;
+}
+
+export async function setPasswordById(db: Db, userId: string, passwordHash: string): Promise<UserRow | undefined> {
+  const [row] = await db<UserRow[]>`
+    update users set password_hash = ${passwordHash} where user_id = ${userId} returning ${db.unsafe(COLUMNS)}`;
+  return row;
+}
+
+export async function updateUser(
+  db: Db,
+  userId: string,
+  u: { displayName?: string | null; roles?: Role[]; status?: "ACTIVE" | "DISABLED" },
+): Promise<UserRow | undefined> {
+  const set = Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
+  if (Object.keys(set).length === 0) return userById(db, userId);
+  const [row] = await db<UserRow[]>`update users set ${db(set)} where user_id = ${userId} returning ${db.unsafe(COLUMNS)}`;
+  return row;
+}
+
+/** Deletes a user; their sign-in sessions go with them (foreign key cascade). */
+export async function deleteUser(db: Db, userId: string): Promise<boolean> {
+  const rows = await db`delete from users where user_id = ${userId} returning 1`;
+  return rows.length > 0;
+}
+
+/**
+ * Ends every sign-in session of a user: their refresh tokens stop working at once, access
+ * tokens at expiry. user_sessions is a platform table: run as the worker or operator role.
+ */
+export async function revokeSessions(db: Db, userId: string): Promise<number> {
+  const rows = await db`update user_sessions set revoked_at = now() where user_id = ${userId} and revoked_at is null returning 1`;
+  return rows.length;
+}
+
+/** A password shown once to whoever creates or resets a user: 144 random bits, URL-safe. */
+export const generatePassword = () => randomBytes(18).toString("base64url");
+
+/** Creates a local (password) user; without a password one is generated and returned once. */
+export async function createLocalUser(
+  db: Db,
+  u: { tenantId: string | null; email: string; displayName?: string | null; roles: Role[]; password?: string },
+): Promise<{ user: UserRow; generatedPassword?: string }> {
+  const generatedPassword = u.password === undefined ? generatePassword() : undefined;
+  const user = await insertUser(db, { ...u, passwordHash: await hashPassword(u.password ?? generatedPassword!) });
+  return generatedPassword ? { user, generatedPassword } : { user };
+}
+
+/** Sets a user's password (generated when none is given, and returned once); undefined when no such user. */
+export async function resetPassword(db: Db, userId: string, password?: string): Promise<{ user: UserRow; generatedPassword?: string } | undefined> {
+  const generatedPassword = password === undefined ? generatePassword() : undefined;
+  const user = await setPasswordById(db, userId, await hashPassword(password ?? generatedPassword!));
+  if (!user) return undefined;
+  return generatedPassword ? { user, generatedPassword } : { user };
+}
+
+export const TENANT_ROLES = ["customer", "tenant-admin"] as const satisfies readonly Role[];
+export const OPERATOR_ROLES = ["operator", "operator-admin"] as const satisfies readonly Role[];
+
+/** Tenant users hold only tenant roles, operators (no tenant) only operator roles; null when the roles fit. */
+export function rolesMismatch(roles: readonly Role[], tenantId: string | null): string | null {
+  const allowed: readonly Role[] = tenantId ? TENANT_ROLES : OPERATOR_ROLES;
+  const wrong = roles.filter((r) => !allowed.includes(r));
+  if (wrong.length === 0) return null;
+  return tenantId
+    ? `a tenant user may hold only ${TENANT_ROLES.join(" or ")}, not ${wrong.join(", ")}`
+    : `a user without a tenant is an operator and may hold only ${OPERATOR_ROLES.join(" or ")}, not ${wrong.join(", ")}`;
 }

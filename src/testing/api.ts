@@ -8,6 +8,7 @@ import { createApiDeps } from "../http/api/deps";
 import type { ApiDeps } from "../http/api/route";
 import type { Role } from "../identity/principal";
 import { createMetrics } from "../platform/metrics";
+import { TokenBuckets } from "../telemetry/rate-limit";
 import { quietLog, testDb, type TestDb } from "./db";
 
 export interface ApiResponse<T = any> {
@@ -36,12 +37,18 @@ export interface ApiHarness extends AsyncDisposable {
 
 export const HOOK_SECRET = "test-hook-secret-0123456789abcdef";
 
-export async function apiHarness(o: { apiRate?: number; apiBurst?: number } = {}): Promise<ApiHarness> {
+/**
+ * `apiRate`/`apiBurst`: the per-tenant API limit (default unlimited). Unauthenticated routes
+ * keep their production per-address limit only with `publicLimit: true` (requests built
+ * in-process all share one "address").
+ */
+export async function apiHarness(o: { apiRate?: number; apiBurst?: number; oidcIssuer?: string; publicLimit?: boolean } = {}): Promise<ApiHarness> {
   const db = await testDb();
   const deps = await createApiDeps(
     db.sql,
     {
-      oidcIssuer: "",
+      oidcIssuer: o.oidcIssuer ?? "",
+      jwks: { cooldownMs: 200 },
       oidcAudience: "pulse-api",
       oidcJwksUrl: "",
       accessTokenTtl: 900,
@@ -53,13 +60,15 @@ export async function apiHarness(o: { apiRate?: number; apiBurst?: number } = {}
     },
     quietLog,
   );
+  if (!o.publicLimit) deps.publicLimits = new TokenBuckets(0, 1);
   const app = createApp({ log: quietLog, metrics: createMetrics("serve"), checks: {}, api: deps });
   return {
     db,
     deps,
     app,
-    token: (t) =>
-      deps.identity.builtin!.accessToken({
+    token: (t) => {
+      if (!deps.identity.builtin) throw new Error("token() needs the built-in issuer; mint OIDC tokens with the test IdP");
+      return deps.identity.builtin.accessToken({
         userId: t.subject ?? crypto.randomUUID(),
         tenantId: t.tenant ?? null,
         email: t.email ?? `${t.roles[0]}@${t.tenant ?? "operators"}.test`,
@@ -69,7 +78,8 @@ export async function apiHarness(o: { apiRate?: number; apiBurst?: number } = {}
         lastLoginAt: null,
         createdAt: new Date(),
         updatedAt: new Date(),
-      }),
+      });
+    },
     async call(method, path, c = {}) {
       const headers: Record<string, string> = { ...c.headers };
       if (c.token) headers.authorization = `Bearer ${c.token}`;

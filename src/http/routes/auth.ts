@@ -67,7 +67,7 @@ export const authRoutes = [
     tag: "auth",
     access: "public",
     body: RefreshBody,
-    example: { refreshToken: "prt_…" },
+    example: { refreshToken: "prt_Q2hhbmdlIG1lIGJ5IHNpZ25pbmcgaW4" },
     response: Tokens,
     handler: async ({ deps, body, c, ip }) => builtin(deps).refresh(body.refreshToken, meta(c, ip)),
   }),
@@ -78,7 +78,7 @@ export const authRoutes = [
     tag: "auth",
     access: "public",
     body: RefreshBody,
-    example: { refreshToken: "prt_…" },
+    example: { refreshToken: "prt_Q2hhbmdlIG1lIGJ5IHNpZ25pbmcgaW4" },
     status: 204,
     handler: async ({ deps, body }) => {
       await builtin(deps).logout(body.refreshToken);

@@ -12,7 +12,7 @@ export const provisionRoutes = [
     tag: "provisioning",
     access: "public",
     body: z.object({ tenantId: TenantId, deviceId: DeviceId, activationCode: z.string().min(10).max(100) }),
-    example: { tenantId: "acme", deviceId: "pump-17", activationCode: "ac_…" },
+    example: { tenantId: "acme", deviceId: "pump-17", activationCode: "ac_8mB3xq0VnS1kD9hTz" },
     response: z.object({ provisionToken: z.string(), mqtt: z.object({ username: z.string(), topicPrefix: z.string() }) }),
     status: 201,
     handler: async ({ deps, body }) => {
