@@ -34,19 +34,20 @@ export class RemoteJwks {
   /** For jose's jwtVerify: resolves the key for a token header. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     const age = this.now() - this.fetchedAt;
-    if (!this.keys || age > (this.o.ttlMs ?? 300_000)) await this.refresh(!this.keys || age > (this.o.maxStaleMs ?? 3_600_000));
+    if (!this.keys || age > (this.o.maxStaleMs ?? 3_600_000)) await this.refresh(true);
+    else if (age > (this.o.ttlMs ?? 300_000)) void this.refresh(false); // in the background: requests keep the cached keys meanwhile
     try {
       return await this.keys!(header, token);
     } catch (err) {
       if ((err as { code?: string }).code !== "ERR_JWKS_NO_MATCHING_KEY") throw err;
-      if (this.now() - this.attemptedAt < (this.o.cooldownMs ?? 10_000)) throw err;
-      await this.refresh(false); // a rotated key: look once more
+      await this.refresh(false); // a rotated key: look once more (at most once per cooldown)
       return this.keys!(header, token);
     }
   };
 
   /** `required`: no usable keys without this fetch, so its failure fails the request. */
   private async refresh(required: boolean): Promise<void> {
+    if (!required && this.now() - this.attemptedAt < (this.o.cooldownMs ?? 10_000)) return;
     this.inflight ??= this.fetchKeys().finally(() => (this.inflight = null));
     try {
       await this.inflight;

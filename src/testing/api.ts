@@ -8,6 +8,7 @@ import { createApiDeps } from "../http/api/deps";
 import type { ApiDeps } from "../http/api/route";
 import type { Role } from "../identity/principal";
 import { createMetrics } from "../platform/metrics";
+import type { Logger } from "../platform/log";
 import { TokenBuckets } from "../telemetry/rate-limit";
 import { quietLog, testDb, type TestDb } from "./db";
 
@@ -42,7 +43,8 @@ export const HOOK_SECRET = "test-hook-secret-0123456789abcdef";
  * keep their production per-address limit only with `publicLimit: true` (requests built
  * in-process all share one "address").
  */
-export async function apiHarness(o: { apiRate?: number; apiBurst?: number; oidcIssuer?: string; publicLimit?: boolean } = {}): Promise<ApiHarness> {
+export async function apiHarness(o: { apiRate?: number; apiBurst?: number; oidcIssuer?: string; publicLimit?: boolean; log?: Logger } = {}): Promise<ApiHarness> {
+  const log = o.log ?? quietLog;
   const db = await testDb();
   const deps = await createApiDeps(
     db.sql,
@@ -58,10 +60,10 @@ export async function apiHarness(o: { apiRate?: number; apiBurst?: number; oidcI
       mqttHookSecret: HOOK_SECRET,
       deviceCacheTtl: 60,
     },
-    quietLog,
+    log,
   );
   if (!o.publicLimit) deps.publicLimits = new TokenBuckets(0, 1);
-  const app = createApp({ log: quietLog, metrics: createMetrics("serve"), checks: {}, api: deps });
+  const app = createApp({ log, metrics: createMetrics("serve"), checks: {}, api: deps });
   return {
     db,
     deps,

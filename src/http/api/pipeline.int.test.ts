@@ -1,6 +1,7 @@
 /** What every API request gets: request ids, problem bodies, rate limits, the OpenAPI document. */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { apiHarness, type ApiHarness } from "../../testing/api";
+import { createLogger } from "../../platform/log";
+import { apiHarness, HOOK_SECRET, type ApiHarness } from "../../testing/api";
 import { describePg } from "../../testing/db";
 import { seedTenant } from "../../testing/fixtures";
 import { API_ROUTES } from "./routes";
@@ -64,5 +65,21 @@ describePg("API pipeline", () => {
     expect(new Set(ids).size).toBe(ids.length);
     const docs = await h.call("GET", "/api/docs");
     expect(docs.text).toContain("/api/openapi.json");
+  });
+});
+
+describePg("API logs", () => {
+  test("carry the request id and never a password, token or secret", async () => {
+    const lines: string[] = [];
+    await using h = await apiHarness({ log: createLogger({ svc: "serve", level: "debug", format: "json", write: (l) => lines.push(l) }) });
+    const secrets = ["hunter2-but-longer", "prt_stolen_refresh_token_value", "pt_device_secret_value", HOOK_SECRET];
+    await h.call("POST", "/api/v1/auth/login", { body: { email: "a@b.c", password: secrets[0] }, headers: { "x-request-id": "req-login-1" } });
+    await h.call("POST", "/api/v1/auth/refresh", { body: { refreshToken: secrets[1] } });
+    await h.call("POST", "/api/v1/internal/mqtt-auth", { body: { username: "acme/d", password: secrets[2] }, headers: { "x-internal-auth": "x".repeat(HOOK_SECRET.length) } });
+    await h.call("GET", "/api/v1/auth/me", { token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged" });
+    const text = lines.join("\n");
+    for (const s of secrets) expect(text).not.toContain(s);
+    expect(text).not.toContain("forged");
+    expect(lines.some((l) => JSON.parse(l).requestId === "req-login-1")).toBe(true);
   });
 });
