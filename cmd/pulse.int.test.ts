@@ -3,6 +3,10 @@ import { describePg, testDb } from "../src/testing/db";
 import { ROLES, runPulse } from "../src/testing/cli";
 import { deleteStreams } from "../src/platform/bus/jetstream";
 import { testSettings } from "../src/platform/config";
+import { loadMigrations } from "../src/platform/migrate";
+
+const MIGRATIONS = loadMigrations();
+const LATEST = MIGRATIONS.at(-1)!.name;
 
 /** The error line a user sees: exactly one line on stderr. */
 const oneLine = (stderr: string) => {
@@ -97,7 +101,7 @@ describePg("roles against a database", () => {
     await using empty = await testDb({ migrated: false });
     const notMigrated = await runPulse(["ingest", "--database-url", empty.url]);
     expect(notMigrated.code).toBe(6);
-    expect(oneLine(notMigrated.stderr)).toBe("pulse: the database is at an empty schema but this binary needs 0009_retention: run pulse migrate first");
+    expect(oneLine(notMigrated.stderr)).toBe(`pulse: the database is at an empty schema but this binary needs ${LATEST}: run pulse migrate first`);
     await using db = await testDb();
     const prefix = `cli${Date.now()}`;
     const busy = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
@@ -118,19 +122,19 @@ describePg("pulse migrate from the command line", () => {
     const env = { PULSE_DATABASE_URL: db.url };
     const first = await runPulse(["migrate"], { env });
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^applied 9 migration\(s\) to 127\.0\.0\.1:5432\/pulse_t_\w+ in \d+ ms; now at 0009_retention\n$/);
+    expect(first.stdout).toMatch(new RegExp(`^applied ${MIGRATIONS.length} migration\\(s\\) to 127\\.0\\.0\\.1:5432/pulse_t_\\w+ in \\d+ ms; now at ${LATEST}\n$`));
     const logged = first.stderr.trimEnd().split("\n").map((l) => JSON.parse(l));
     expect(logged.map((l) => [l.svc, l.msg, l.name])).toContainEqual(["migrate", "migration applied", "0001_foundation"]);
 
     const second = await runPulse(["migrate"], { env });
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/^nothing to apply: .* is up to date at 0009_retention\n$/);
+    expect(second.stdout).toMatch(new RegExp(`^nothing to apply: .* is up to date at ${LATEST}\n$`));
     expect(second.stderr).toBe("");
 
     const status = await runPulse(["migrate", "status", "--json"], { env });
     expect(status.code).toBe(0);
     const rows = JSON.parse(status.stdout);
-    expect(rows.length).toBe(9);
+    expect(rows.length).toBe(MIGRATIONS.length);
     expect(rows.every((r: { state: string }) => r.state === "applied")).toBe(true);
 
     await db.sql`update schema_migrations set checksum = 'tampered' where id = 2`;

@@ -11,6 +11,7 @@ import { GLOBAL_SETTINGS, settingOption } from "./boot";
 import { registerMigrate } from "./migrate";
 import { registerRoles } from "./roles";
 import { registerUp } from "./up";
+import { registerUser } from "./user";
 import { registerVersion } from "./version";
 
 const program = new Command("pulse")
@@ -29,6 +30,7 @@ for (const key of GLOBAL_SETTINGS) program.addOption(settingOption(key));
 registerUp(program);
 registerRoles(program);
 registerMigrate(program);
+registerUser(program);
 registerVersion(program);
 
 /** The subcommand path named on the command line, for "see 'pulse migrate --help'". */

@@ -17,7 +17,9 @@ test("boundary rules", () => {
   expect(checkEdge("cmd/serve.ts", "src/http/app.ts")).toBeNull();
   expect(checkEdge("cmd/pulse.ts", "cmd/serve.ts")).toBeNull();
   expect(checkEdge("src/testing/db.ts", "src/platform/db.ts")).toBeNull();
-  expect(checkEdge("cmd/serve.ts", "src/devices/service.ts")).toContain("cmd/ may not import");
+  expect(checkEdge("cmd/user.ts", "src/identity/service.ts")).toBeNull();
+  expect(checkEdge("cmd/user.ts", "src/identity/schema.ts")).toBeNull();
+  expect(checkEdge("cmd/user.ts", "src/identity/users.ts")).toContain("only through its service.ts or schema.ts");
   expect(checkEdge("src/http/app.ts", "src/up/main.ts")).toContain("only cmd/");
 });
 

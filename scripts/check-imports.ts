@@ -40,7 +40,11 @@ export function checkEdge(from: string, to: string): string | null {
   if (a.top === "testing") return b.top === "cmd" ? "src/testing may not import cmd/" : null;
   if (b.top === "cmd") return a.top === "cmd" ? null : "nothing in src/ imports cmd/";
   if (b.top === "testing") return "src/testing is for tests only";
-  if (a.top === "cmd") return ["platform", "http", "workers", "up"].includes(b.top) ? null : `cmd/ may not import src/${b.top}`;
+  if (a.top === "cmd") {
+    if (["platform", "http", "workers", "up"].includes(b.top)) return null;
+    // A domain's use-cases and schemas are its public face; the rest stays inside it.
+    return !PLATFORM_TOP.has(b.top) && /\/(service|schema)\.ts$/.test(to) ? null : `cmd/ may import src/${b.top} only through its service.ts or schema.ts`;
+  }
   if (a.top === "platform") return b.top === "platform" ? null : `src/platform knows no domain (imports src/${b.top})`;
   if (b.top === "up" && a.top !== "up") return "only cmd/ imports src/up";
   if ((a.top === "http" && b.top === "workers") || (a.top === "workers" && b.top === "http")) {

@@ -4,7 +4,7 @@
  * a tenant transaction, so row-level security scopes it.
  */
 import type { Db } from "../platform/db";
-import { DeviceFilter, filterSql } from "./filter";
+import { DeviceFilter, filterSql } from "./schema";
 
 export interface GroupRow {
   groupId: string;

@@ -3,9 +3,8 @@
  * built-in issuer. The tenant comes only from here, never from a URL or a body.
  */
 import { TENANT_ID } from "../platform/ids";
+import { ROLES, type Role } from "./schema";
 
-export const ROLES = ["customer", "tenant-admin", "operator", "operator-admin"] as const;
-export type Role = (typeof ROLES)[number];
 
 export interface Principal {
   issuer: string;

@@ -2,7 +2,10 @@
  * The identity a `serve` process uses: an OIDC issuer (Keycloak) when `--oidc-issuer` is set,
  * otherwise the built-in issuer. Either way requests are verified by the same verifier.
  */
-import type { Sql } from "../platform/db";
+import { asWorker, type Sql } from "../platform/db";
+import { PulseError } from "../platform/errors";
+import { createLocalUser, listUsers, resetPassword, revokeSessions, userForLogin, type UserRow } from "./users";
+import type { Role } from "./schema";
 import { BUILTIN_ISSUER, BuiltinIssuer } from "./builtin";
 import { RemoteJwks } from "./jwks";
 import { createVerifier, type Verify } from "./verifier";
@@ -33,4 +36,40 @@ export async function openIdentity(sql: Sql, s: IdentitySettings): Promise<Ident
   }
   const builtin = await BuiltinIssuer.open(sql, { audience: s.oidcAudience, accessTtlSeconds: s.accessTokenTtl, sessionTtlSeconds: s.sessionTtl });
   return { mode: "builtin", issuer: BUILTIN_ISSUER, audience: s.oidcAudience, builtin, verify: createVerifier({ issuer: BUILTIN_ISSUER, audience: s.oidcAudience, keys: builtin.keys }) };
+}
+
+/** `pulse user create`: a local user of an existing tenant, or an operator. */
+export async function createUserAccount(
+  sql: Sql,
+  u: { tenantId: string | null; email: string; displayName: string | null; roles: Role[]; password?: string },
+): Promise<{ user: UserRow; generatedPassword?: string }> {
+  return asWorker(sql, async (tx) => {
+    if (u.tenantId) {
+      const [t] = await tx<{ status: string }[]>`select status from tenants where tenant_id = ${u.tenantId}`;
+      if (!t || t.status === "DELETED") throw new PulseError("NOT_FOUND", `no tenant "${u.tenantId}"`);
+    }
+    return createLocalUser(tx, u);
+  }).catch((err: unknown) => {
+    throw err instanceof PulseError && err.code === "CONFLICT" ? new PulseError("CONFLICT", `a user with email ${u.email} already exists`) : err;
+  });
+}
+
+/** `pulse user reset-password`: a new password (generated unless given), and every session ended. */
+export async function resetUserPassword(sql: Sql, email: string, password?: string): Promise<{ user: UserRow; generatedPassword?: string; sessions: number }> {
+  return asWorker(sql, async (tx) => {
+    const found = await userForLogin(tx, email);
+    if (!found) throw new PulseError("NOT_FOUND", `no user with email ${email}`);
+    const reset = (await resetPassword(tx, found.userId, password))!;
+    return { ...reset, sessions: await revokeSessions(tx, found.userId) };
+  });
+}
+
+/** `pulse user list`: every user, or one tenant's. */
+export async function allUsers(sql: Sql, tenantId?: string): Promise<UserRow[]> {
+  const rows: UserRow[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const { items } = await asWorker(sql, (tx) => listUsers(tx, { tenantId, limit: 1000, offset }));
+    rows.push(...items);
+    if (items.length < 1000) return rows;
+  }
 }

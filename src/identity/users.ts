@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "../platform/db";
 import { hashPassword } from "./passwords";
-import type { Role } from "./principal";
+import type { Role } from "./schema";
 
 export interface UserRow {
   userId: string;
@@ -63,7 +63,7 @@ export async function touchLogin(db: Db, userId: string): Promise<void> {
   await db`update users set last_login_at = now() where user_id = ${userId}`;
 }
 
-export async function setPasswordById(db: Db, userId: string, passwordHash: string): Promise<UserRow | undefined> {
+async function setPasswordById(db: Db, userId: string, passwordHash: string): Promise<UserRow | undefined> {
   const [row] = await db<UserRow[]>`
     update users set password_hash = ${passwordHash} where user_id = ${userId} returning ${db.unsafe(COLUMNS)}`;
   return row;
@@ -96,7 +96,7 @@ export async function revokeSessions(db: Db, userId: string): Promise<number> {
 }
 
 /** A password shown once to whoever creates or resets a user: 144 random bits, URL-safe. */
-export const generatePassword = () => randomBytes(18).toString("base64url");
+const generatePassword = () => randomBytes(18).toString("base64url");
 
 /** Creates a local (password) user; without a password one is generated and returned once. */
 export async function createLocalUser(
@@ -114,17 +114,4 @@ export async function resetPassword(db: Db, userId: string, password?: string): 
   const user = await setPasswordById(db, userId, await hashPassword(password ?? generatedPassword!));
   if (!user) return undefined;
   return generatedPassword ? { user, generatedPassword } : { user };
-}
-
-export const TENANT_ROLES = ["customer", "tenant-admin"] as const satisfies readonly Role[];
-export const OPERATOR_ROLES = ["operator", "operator-admin"] as const satisfies readonly Role[];
-
-/** Tenant users hold only tenant roles, operators (no tenant) only operator roles; null when the roles fit. */
-export function rolesMismatch(roles: readonly Role[], tenantId: string | null): string | null {
-  const allowed: readonly Role[] = tenantId ? TENANT_ROLES : OPERATOR_ROLES;
-  const wrong = roles.filter((r) => !allowed.includes(r));
-  if (wrong.length === 0) return null;
-  return tenantId
-    ? `a tenant user may hold only ${TENANT_ROLES.join(" or ")}, not ${wrong.join(", ")}`
-    : `a user without a tenant is an operator and may hold only ${OPERATOR_ROLES.join(" or ")}, not ${wrong.join(", ")}`;
 }

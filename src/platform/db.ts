@@ -137,11 +137,20 @@ function mapPgError(err: unknown): unknown {
   return new PulseError(code, e.message, details, { cause: err });
 }
 
+const ignore = () => {};
+
 async function inRole<T>(sql: Sql, role: string, tenant: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
   try {
     return (await sql.begin(async (tx) => {
-      await tx`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenant ?? ""}, true)`;
-      return fn(tx);
+      // Pipelined with fn's first statement on the same connection, so it still runs first; if it
+      // failed, the transaction is aborted and fn's statements fail with it. (A reserved
+      // connection could also pipeline BEGIN and COMMIT, but postgres.js leaves a reserved
+      // connection's queries pending forever when the server goes away mid-transaction.)
+      const context = tx`select set_config('role', ${role}, true), set_config('app.tenant_id', ${tenant ?? ""}, true)`.execute();
+      context.catch(ignore);
+      const out = await fn(tx);
+      await context;
+      return out;
     })) as T;
   } catch (err) {
     throw mapPgError(err);

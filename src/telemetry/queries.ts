@@ -77,9 +77,34 @@ export async function insertTelemetry(db: Tx, rows: readonly TelemetryRow[]): Pr
     stream.on("error", reject);
     stream.end(telemetryCopy(rows), () => resolve());
   });
-  const r = await db.unsafe("insert into telemetry select * from telemetry_stage on conflict do nothing");
-  return r.count;
+  const [r] = await db.unsafe(NEW_ROWS_AND_MINUTES);
+  return Number(r!.stored);
 }
+
+/**
+ * Stores the staged rows that are new and folds exactly those into the per-minute aggregates.
+ * Aggregates are upserted in key order, so concurrent batches lock rows in the same order and
+ * cannot deadlock each other.
+ */
+const NEW_ROWS_AND_MINUTES = `
+  with stored as (
+    insert into telemetry select * from telemetry_stage on conflict do nothing
+    returning time, tenant_id, device_id, metrics
+  ), minutes as (
+    insert into telemetry_minute as m (tenant_id, device_id, metric_key, minute, count, sum, min, max)
+    select s.tenant_id, s.device_id, e.key, date_trunc('minute', s.time), count(*), sum(x.v), min(x.v), max(x.v)
+    from stored s
+    cross join lateral jsonb_each(s.metrics) e
+    cross join lateral (select case jsonb_typeof(e.value) when 'number' then e.value::float8
+                                                          when 'boolean' then e.value::boolean::int::float8 end as v) x
+    where x.v is not null
+    group by 1, 2, 3, 4
+    order by 1, 2, 3, 4
+    on conflict (tenant_id, device_id, metric_key, minute) do update
+      set count = m.count + excluded.count, sum = m.sum + excluded.sum,
+          min = least(m.min, excluded.min), max = greatest(m.max, excluded.max)
+  )
+  select count(*) as stored from stored`;
 
 export async function insertQuarantine(db: Db, rows: readonly QuarantineRow[]): Promise<void> {
   if (rows.length === 0) return;

@@ -6,7 +6,7 @@
 import { createApp } from "../http/app";
 import { createApiDeps } from "../http/api/deps";
 import type { ApiDeps } from "../http/api/route";
-import type { Role } from "../identity/principal";
+import type { Role } from "../identity/schema";
 import { createMetrics } from "../platform/metrics";
 import type { Logger } from "../platform/log";
 import { TokenBuckets } from "../telemetry/rate-limit";

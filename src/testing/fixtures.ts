@@ -49,6 +49,8 @@ export async function seedTenant(sql: Sql, tenantId: string): Promise<void> {
 
     await tx`insert into telemetry (time, tenant_id, device_id, site_id, msg_type, seq, metrics, msg_id)
              values (now(), ${tenantId}, 'gw-1', 'site-1', 'telemetry', 1, ${tx.json({ temp_c: 21.5 })}, ${randomUUID()})`;
+    await tx`insert into telemetry_minute (tenant_id, device_id, metric_key, minute, count, sum, min, max)
+             values (${tenantId}, 'gw-1', 'temp_c', date_trunc('minute', now()), 1, 21.5, 21.5, 21.5)`;
     await tx`insert into quarantine_events (tenant_id, device_id, source, topic, reason, payload, payload_size)
              values (${tenantId}, 'gw-1', 'mqtt', ${`tenant/${tenantId}/device/gw-1/telemetry`}, 'MISSING_SITE_ID',
                      ${Buffer.from("{}")}, 2)`;

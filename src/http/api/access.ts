@@ -7,7 +7,8 @@ import { timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { asWorker, type Sql } from "../../platform/db";
 import { PulseError } from "../../platform/errors";
-import { isOperator, type Principal, type Role } from "../../identity/principal";
+import { isOperator, type Principal } from "../../identity/principal";
+import type { Role } from "../../identity/schema";
 import type { AppEnv } from "../app";
 import type { ApiDeps } from "./route";
 

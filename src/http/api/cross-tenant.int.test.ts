@@ -78,7 +78,8 @@ describePg("cross-tenant access through every customer route", () => {
     const names = [...def.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
     test(`${def.method.toUpperCase()} ${def.path}`, async () => {
       for (const n of names) expect(params[n], `no tenant-B value for path parameter :${n}; add one to victimParams`).toBeDefined();
-      const path = def.path.replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => encodeURIComponent(params[n]!));
+      const query = def.exampleQuery ? `?${new URLSearchParams(def.exampleQuery)}` : "";
+      const path = def.path.replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => encodeURIComponent(params[n]!)) + query;
       const body = def.bodyFormat === "text" ? { raw: "deviceId,displayName\nacme-new-1,New\n" } : def.example !== undefined ? { body: def.example } : {};
       const r = await h.call(def.method.toUpperCase(), path, { token, ...body });
       if (names.length > 0) {

@@ -18,7 +18,7 @@ const toSchema = (schema: z.ZodType, io: "input" | "output"): Json =>
     },
   }) as Json;
 
-function parameters(schema: z.ZodType | undefined, where: "path" | "query"): Json[] {
+function parameters(schema: z.ZodType | undefined, where: "path" | "query", examples: Record<string, string> = {}): Json[] {
   if (!schema) return [];
   const s = toSchema(schema, "input") as { properties?: Record<string, Json>; required?: string[] };
   return Object.entries(s.properties ?? {}).map(([name, p]) => ({
@@ -27,6 +27,7 @@ function parameters(schema: z.ZodType | undefined, where: "path" | "query"): Jso
     required: where === "path" || (s.required ?? []).includes(name),
     schema: p,
     ...(typeof p.description === "string" ? { description: p.description } : {}),
+    ...(examples[name] !== undefined ? { example: examples[name] } : {}),
   }));
 }
 
@@ -53,13 +54,13 @@ export function openApiDocument(routes: readonly RouteDef[]): Json {
       summary: def.summary,
       tags: [def.tag],
       "x-pulse-access": def.access,
-      parameters: [...parameters(def.params, "path"), ...parameters(def.query, "query")],
+      parameters: [...parameters(def.params, "path"), ...parameters(def.query, "query", def.exampleQuery)],
       security: def.access === "public" ? [] : def.access === "internal" ? [{ internal: [] }] : [{ bearer: [] }],
     };
     if (isTenantAccess(def.access)) op.description = "Runs in the caller's tenant, taken from the verified token.";
     if (def.body) {
       const type = def.bodyFormat === "text" ? "text/csv" : "application/json";
-      op.requestBody = { required: true, content: { [type]: { schema: toSchema(def.body, "input"), ...(def.example ? { example: def.example } : {}) } } };
+      op.requestBody = { required: !def.body.safeParse(undefined).success, content: { [type]: { schema: toSchema(def.body, "input"), ...(def.example ? { example: def.example } : {}) } } };
     }
     const ok = String(def.status ?? 200);
     op.responses = {

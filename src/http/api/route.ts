@@ -62,6 +62,8 @@ export interface RouteDef<P extends Obj | undefined = Obj | undefined, Q extends
   access: Access;
   params?: P;
   query?: Q;
+  /** Query parameters that pass `query`, when it has required ones (docs and security tests use them). */
+  exampleQuery?: Record<string, string>;
   body?: B;
   /** A valid body, shown in the API docs and sent by the security tests. */
   example?: B extends z.ZodType ? z.input<B> : never;

@@ -5,6 +5,20 @@ import { mqttHookRoutes } from "../routes/internal/mqtt-hooks";
 import { siteRoutes } from "../routes/customer/sites";
 import { provisionRoutes } from "../routes/provision";
 import { deviceGroupRoutes } from "../routes/customer/device-groups";
+import { tenantRoutes } from "../routes/operator/tenants";
+import { inventoryRoutes } from "../routes/operator/inventory";
+import { operatorUserRoutes } from "../routes/operator/users";
+import { customerUserRoutes } from "../routes/customer/users";
+import { deviceRoutes } from "../routes/customer/devices";
+import { deviceImportRoutes } from "../routes/customer/device-import";
+import { deviceCredentialRoutes } from "../routes/customer/device-credentials";
+import { deviceTagRoutes } from "../routes/customer/device-tags";
+import { customerTemplateRoutes } from "../routes/customer/templates";
+import { operatorTemplateRoutes } from "../routes/operator/templates";
+import { devicePartRoutes } from "../routes/customer/device-parts";
+import { telemetryRoutes } from "../routes/customer/telemetry";
+import { fleetRoutes } from "../routes/customer/fleet";
+import { auditRoutes } from "../routes/customer/audit";
 
 export const API_ROUTES: readonly RouteDef[] = [
   ...authRoutes,
@@ -12,4 +26,8 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...mqttHookRoutes,
   ...siteRoutes,
   ...deviceGroupRoutes,
+  ...deviceImportRoutes, ...deviceRoutes, ...deviceCredentialRoutes, ...deviceTagRoutes,
+  ...tenantRoutes, ...inventoryRoutes, ...operatorUserRoutes, ...customerUserRoutes,
+  ...customerTemplateRoutes, ...operatorTemplateRoutes, ...devicePartRoutes,
+  ...telemetryRoutes, ...fleetRoutes, ...auditRoutes,
 ];

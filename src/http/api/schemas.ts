@@ -1,13 +1,7 @@
 /** Schemas shared by every route group: ids, pagination, timestamps, problems. */
 import { z } from "zod";
-import { DEVICE_ID, SITE_ID, TENANT_ID } from "../../platform/ids";
 
-export const TenantId = z.string().regex(TENANT_ID, { error: "expected a tenant id: lowercase letters, digits, '_' or '-', up to 63" });
-export const DeviceId = z.string().regex(DEVICE_ID, { error: "expected a device id: letters, digits, '_', ':' or '-', up to 128" });
-export const SiteId = z.string().regex(SITE_ID, { error: "expected a site id: letters, digits, '_', ':' or '-', up to 64" });
-export const Uuid = z.uuid({ error: "expected a UUID" });
-/** A timestamp: Date objects from the database, ISO 8601 strings on the wire. */
-export const Timestamp = z.date();
+export { DeviceId, SiteId, TenantId, Timestamp, Uuid } from "../../platform/ids";
 
 /** `?limit=&offset=` on every list. */
 export const PageQuery = z.object({

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { PulseError } from "../../platform/errors";
 import type { BuiltinIssuer } from "../../identity/builtin";
-import { ROLES } from "../../identity/principal";
+import { ROLES } from "../../identity/schema";
 import { route, type ApiDeps } from "../api/route";
 import { TenantId, Timestamp, Uuid } from "../api/schemas";
 

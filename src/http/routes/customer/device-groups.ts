@@ -1,7 +1,7 @@
 /** Device groups: static (listed members) and dynamic (a saved device filter). */
 import { z } from "zod";
 import * as q from "../../../devices/groups";
-import { DeviceFilter } from "../../../devices/filter";
+import { DeviceFilter } from "../../../devices/schema";
 import { PulseError } from "../../../platform/errors";
 import { route } from "../../api/route";
 import { Deleted, DeviceId, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";

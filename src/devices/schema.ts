@@ -1,6 +1,6 @@
 /**
- * The device filter: what the device list accepts as query parameters and what a dynamic
- * group stores. `filterSql` turns it into a WHERE fragment over `device_registry d` (with
+ * The device filter, the devices domain's shared schema: what the device list accepts as
+ * query parameters and what a dynamic group stores. `filterSql` turns it into a WHERE fragment over `device_registry d` (with
  * `device_state s` left-joined), so both run exactly the same query.
  */
 import { z } from "zod";
@@ -47,9 +47,8 @@ export function filterSql(db: Db, f: DeviceFilter) {
   if (f.connectivity) parts.push(db`coalesce(s.status, 'OFFLINE') = any(${f.connectivity})`);
   if (f.siteId) parts.push(db`d.site_id = any(${f.siteId})`);
   if (f.templateId) parts.push(db`d.template_id = any(${f.templateId}::uuid[])`);
-  if (f.tag) {
-    parts.push(db`(select count(*) from device_tags t where t.tenant_id = d.tenant_id and t.device_id = d.device_id and t.tag = any(${f.tag})) = ${f.tag.length}`);
-  }
+  // One probe of the primary key per tag, instead of counting each device's tags.
+  for (const tag of new Set(f.tag)) parts.push(db`exists (select from device_tags t where t.tenant_id = d.tenant_id and t.device_id = d.device_id and t.tag = ${tag})`);
   if (f.parentDeviceId) parts.push(db`d.parent_device_id = ${f.parentDeviceId}`);
   if (f.search) {
     const q = tsQuery(f.search);
