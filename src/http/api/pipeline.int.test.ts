@@ -56,6 +56,7 @@ describePg("API pipeline", () => {
       const op = doc.paths[def.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")]?.[def.method];
       expect(op, `${def.method} ${def.path} missing from the document`).toBeDefined();
       expect(op.operationId).toBeString();
+      expect(def.response ?? def.produces ?? (def.status === 204 ? "no content" : undefined), `${def.method} ${def.path} declares no response`).toBeDefined();
       if (def.query && !def.query.safeParse({}).success) {
         expect(def.exampleQuery, `${def.method} ${def.path} has required query parameters: give it an exampleQuery`).toBeDefined();
         expect(def.query.safeParse(def.exampleQuery).success, `${def.method} ${def.path}: its exampleQuery is invalid`).toBe(true);
