@@ -1,5 +1,5 @@
 /** SQL of the tenant audit log. Runs inside a tenant transaction: row-level security scopes it. */
-import type { Db } from "../platform/db";
+import { paged, type Db } from "../platform/db";
 
 export interface AuditRow {
   auditId: number;
@@ -47,5 +47,5 @@ export async function listAudit(db: Db, f: AuditFilter): Promise<{ items: AuditR
     from audit_log
     where ${parts.reduce((acc, p) => db`${acc} and ${p}`)}
     order by time desc, audit_id desc limit ${f.limit} offset ${f.offset}`;
-  return { items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  return paged(rows);
 }

@@ -3,7 +3,7 @@
  * its members are whatever matches now (the same query as the device list). SQL runs inside
  * a tenant transaction, so row-level security scopes it.
  */
-import type { Db } from "../platform/db";
+import { paged, type Db } from "../platform/db";
 import { DeviceFilter, filterSql } from "./schema";
 
 export interface GroupRow {
@@ -107,5 +107,5 @@ export async function listMembers(db: Db, g: GroupRow, p: { limit: number; offse
     select d.device_id, d.display_name, d.site_id, d.status, coalesce(s.status, 'OFFLINE') as connectivity, count(*) over ()::int as total
     from ${db.unsafe(FROM)} where ${where}
     order by d.device_id limit ${p.limit} offset ${p.offset}`;
-  return { items: rows.map(({ total: _t, ...m }) => m), total: rows[0]?.total ?? 0 };
+  return paged(rows);
 }

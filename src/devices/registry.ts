@@ -3,7 +3,7 @@
  * transaction: row-level security scopes every statement, so another tenant's devices,
  * sites and templates read as missing.
  */
-import type { Db } from "../platform/db";
+import { paged, type Db } from "../platform/db";
 import { issueToken } from "./credentials";
 import { filterSql, type DEVICE_STATUSES, type DeviceFilter } from "./schema";
 
@@ -293,5 +293,5 @@ export async function listTags(db: Db, o: { limit: number; offset: number; searc
     select tag, count(*)::int as device_count, count(*) over ()::int as total from device_tags
     where ${o.search ? db`strpos(lower(tag), lower(${o.search})) > 0` : db`true`}
     group by tag order by tag limit ${o.limit} offset ${o.offset}`;
-  return { items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  return paged(rows);
 }

@@ -1,6 +1,6 @@
 /** Local and OIDC users: the SQL behind sign-in, the `pulse user` commands and the user APIs. */
 import { randomBytes } from "node:crypto";
-import type { Db } from "../platform/db";
+import { paged, type Db } from "../platform/db";
 import { hashPassword } from "./passwords";
 import type { Role } from "./schema";
 
@@ -50,7 +50,7 @@ export async function listUsers(
       and ${f.role ? db`${f.role} = any(roles)` : db`true`}
       and ${f.search ? db`(email ilike ${`%${f.search}%`} or display_name ilike ${`%${f.search}%`})` : db`true`}
     order by lower(email) limit ${f.limit} offset ${f.offset}`;
-  return { items: rows.map(({ total: _t, ...u }) => u), total: rows[0]?.total ?? 0 };
+  return paged(rows);
 }
 
 export async function setPassword(db: Db, email: string, passwordHash: string): Promise<UserRow | undefined> {

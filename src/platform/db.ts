@@ -58,6 +58,11 @@ function socketHost(url: string): { host?: string } {
  */
 export const jsonbArray = (values: readonly object[]) => values as unknown as string[];
 
+/** A page of a list from rows that carry `count(*) over () as total`: the rows without it, and the total. */
+export function paged<T extends { total: number }>(rows: readonly T[]): { items: Omit<T, "total">[]; total: number } {
+  return { items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+}
+
 /** Where a URL points, without credentials: `host:port/database`. */
 export function describeTarget(url: string): string {
   try {

@@ -1,5 +1,5 @@
 /** SQL of sites. Runs inside a tenant transaction: row-level security scopes every statement. */
-import type { Db } from "../platform/db";
+import { paged, type Db } from "../platform/db";
 
 export interface SiteRow {
   siteId: string;
@@ -22,7 +22,7 @@ export async function listSites(db: Db, f: { limit: number; offset: number; sear
     select ${db.unsafe(SELECT)}, count(*) over ()::int as total from sites s
     where ${f.search ? db`(s.site_id ilike ${`%${f.search}%`} or s.name ilike ${`%${f.search}%`})` : db`true`}
     order by s.site_id limit ${f.limit} offset ${f.offset}`;
-  return { items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  return paged(rows);
 }
 
 export async function getSite(db: Db, siteId: string): Promise<SiteRow | undefined> {

@@ -7,7 +7,7 @@
  * The owner of a new template is therefore always pulse_tenant(): one implementation serves both.
  */
 import type { z } from "zod";
-import type { Db } from "../platform/db";
+import { paged, type Db } from "../platform/db";
 import { PulseError } from "../platform/errors";
 import type { Command, CommandFields, Metric, MetricFields, NewTemplate, Slot, SlotFields, Template, TemplateDetail, TemplateFields } from "./schemas";
 
@@ -53,7 +53,7 @@ export async function listTemplates(db: Db, f: TemplateFilter): Promise<{ items:
       and ${f.source ? db`t.source = ${f.source}` : db`true`}
       and ${f.search ? db`(t.slug ilike ${like} or t.name ilike ${like} or t.manufacturer ilike ${like} or t.model ilike ${like})` : db`true`}
     order by t.source, t.slug limit ${f.limit} offset ${f.offset}`;
-  return { items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  return paged(rows);
 }
 
 async function getTemplate(db: Db, templateId: string): Promise<TemplateRow | undefined> {

@@ -3,7 +3,7 @@
  * the operator audit log. Runs as the operator role (no row-level security), so every query
  * names its tenant explicitly when it has one.
  */
-import type { Db } from "../platform/db";
+import { paged, type Db } from "../platform/db";
 import type { filterSql } from "../devices/schema";
 
 /** The device list's filter as a WHERE fragment over `device_registry d` / `device_state s`, from filterSql. */
@@ -33,7 +33,7 @@ export async function listDevices(db: Db, f: { tenantId?: string; where: DeviceW
     from device_registry d left join device_state s on s.tenant_id = d.tenant_id and s.device_id = d.device_id
     where ${f.tenantId ? db`d.tenant_id = ${f.tenantId}` : db`true`} and ${f.where}
     order by d.tenant_id, d.device_id limit ${f.limit} offset ${f.offset}`;
-  return { items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  return paged(rows);
 }
 
 export interface DeviceRow {
@@ -141,7 +141,7 @@ export async function listQuarantine(
       and ${f.from ? db`received_at >= ${f.from}` : db`true`}
       and ${f.to ? db`received_at < ${f.to}` : db`true`}
     order by received_at desc, event_id desc limit ${f.limit} offset ${f.offset}`;
-  return { items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  return paged(rows);
 }
 
 /** Rejections per tenant and reason over the last 24 hours, from the per-minute counters. */
@@ -178,5 +178,5 @@ export async function listOperatorAudit(
       and ${f.from ? db`time >= ${f.from}` : db`true`}
       and ${f.to ? db`time < ${f.to}` : db`true`}
     order by audit_id desc limit ${f.limit} offset ${f.offset}`;
-  return { items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  return paged(rows);
 }

@@ -2,7 +2,7 @@
  * SQL of tenants. Operators run these across tenants (asOperator); a tenant reads and edits
  * its own profile through the same functions inside its RLS-scoped transaction.
  */
-import type { Db } from "../platform/db";
+import { paged, type Db } from "../platform/db";
 
 export type TenantStatus = "ACTIVE" | "SUSPENDED" | "DELETED";
 
@@ -59,7 +59,7 @@ export async function listTenants(db: Db, f: TenantListFilter): Promise<{ items:
     where ${status}
       and ${f.search ? db`(t.tenant_id ilike ${`%${f.search}%`} or t.name ilike ${`%${f.search}%`} or t.legal_name ilike ${`%${f.search}%`})` : db`true`}
     order by t.tenant_id limit ${f.limit} offset ${f.offset}`;
-  return { items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  return paged(rows);
 }
 
 export async function getTenant(db: Db, tenantId: string): Promise<TenantWithStats | undefined> {

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { PulseError } from "../../../platform/errors";
 import { route } from "../../api/route";
 import { DeviceId, listParam, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
-import * as parts from "../../../devices/parts";
+import * as parts from "../../../devices/modules";
+import { requireDevice } from "../../../devices/parts";
 import { Key, MetricKey } from "../../../templates/schemas";
 
 const STATUSES = parts.MODULE_STATUSES;
@@ -46,7 +47,7 @@ export const deviceModuleRoutes = [
     response: page(Module),
     handler: async ({ tenant, params, query }) =>
       tenant(async (tx) => {
-        await parts.requireDevice(tx, params.deviceId, { lock: false });
+        await requireDevice(tx, params.deviceId, { lock: false });
         return { ...(await parts.listModules(tx, params.deviceId, query)), limit: query.limit, offset: query.offset };
       }),
   }),
@@ -70,7 +71,7 @@ export const deviceModuleRoutes = [
     status: 201,
     handler: async ({ tenant, params, body, audit }) =>
       tenant(async (tx) => {
-        const device = await parts.requireDevice(tx, params.deviceId, { lock: true });
+        const device = await requireDevice(tx, params.deviceId, { lock: true });
         const m = await parts.installModule(tx, device, body);
         await audit(tx, { action: "module.installed", entityType: "module", entityId: m.moduleId, details: { deviceId: m.deviceId, slotKey: m.slotKey, moduleTemplateId: m.moduleTemplateId } });
         return m;
@@ -104,7 +105,7 @@ export const deviceModuleRoutes = [
     response: Module,
     handler: async ({ tenant, params, body, audit }) =>
       tenant(async (tx) => {
-        await parts.requireDevice(tx, params.deviceId, { lock: true });
+        await requireDevice(tx, params.deviceId, { lock: true });
         const m = await parts.updateModule(tx, params.deviceId, params.moduleId, body);
         if (!m) throw notFound(params.moduleId);
         await audit(tx, { action: "module.updated", entityType: "module", entityId: m.moduleId, details: { deviceId: m.deviceId, fields: Object.keys(body) } });
@@ -121,7 +122,7 @@ export const deviceModuleRoutes = [
     response: Module,
     handler: async ({ tenant, params, audit }) =>
       tenant(async (tx) => {
-        await parts.requireDevice(tx, params.deviceId, { lock: true });
+        await requireDevice(tx, params.deviceId, { lock: true });
         const m = await parts.removeModule(tx, params.deviceId, params.moduleId);
         if (!m) throw notFound(params.moduleId);
         await audit(tx, { action: "module.removed", entityType: "module", entityId: m.moduleId, details: { deviceId: m.deviceId, slotKey: m.slotKey } });

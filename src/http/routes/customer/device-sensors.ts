@@ -3,7 +3,8 @@ import { z } from "zod";
 import { PulseError } from "../../../platform/errors";
 import { route } from "../../api/route";
 import { Deleted, DeviceId, listParam, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
-import * as parts from "../../../devices/parts";
+import * as parts from "../../../devices/sensors";
+import { requireDevice } from "../../../devices/parts";
 import { MetricKey } from "../../../templates/schemas";
 
 const { SENSOR_STATUSES: STATUSES, SENSOR_SOURCES: SOURCES } = parts;
@@ -67,7 +68,7 @@ export const deviceSensorRoutes = [
     response: page(Sensor),
     handler: async ({ tenant, params, query }) =>
       tenant(async (tx) => {
-        await parts.requireDevice(tx, params.deviceId, { lock: false });
+        await requireDevice(tx, params.deviceId, { lock: false });
         return { ...(await parts.listSensors(tx, { ...query, deviceId: [params.deviceId] })), limit: query.limit, offset: query.offset };
       }),
   }),
@@ -89,7 +90,7 @@ export const deviceSensorRoutes = [
     status: 201,
     handler: async ({ tenant, params, body, audit }) =>
       tenant(async (tx) => {
-        const device = await parts.requireDevice(tx, params.deviceId, { lock: true });
+        const device = await requireDevice(tx, params.deviceId, { lock: true });
         const s = await parts.createSensor(tx, device, body);
         await audit(tx, { action: "sensor.created", entityType: "sensor", entityId: s.sensorId, details: { deviceId: s.deviceId, metricKey: s.metricKey } });
         return s;

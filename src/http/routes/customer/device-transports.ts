@@ -3,7 +3,8 @@ import { z } from "zod";
 import { PulseError } from "../../../platform/errors";
 import { route } from "../../api/route";
 import { Deleted, DeviceId, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
-import * as parts from "../../../devices/parts";
+import * as parts from "../../../devices/transports";
+import { requireDevice } from "../../../devices/parts";
 
 const { PROTOCOLS, CONNECTIVITY, TRANSPORT_STATUSES: STATUSES } = parts;
 const JsonObject = z.record(z.string(), z.unknown());
@@ -45,7 +46,7 @@ export const deviceTransportRoutes = [
     response: page(Transport),
     handler: async ({ tenant, params, query }) =>
       tenant(async (tx) => {
-        await parts.requireDevice(tx, params.deviceId, { lock: false });
+        await requireDevice(tx, params.deviceId, { lock: false });
         return { ...(await parts.listTransports(tx, params.deviceId, query)), limit: query.limit, offset: query.offset };
       }),
   }),
@@ -62,7 +63,7 @@ export const deviceTransportRoutes = [
     status: 201,
     handler: async ({ tenant, params, body, audit }) =>
       tenant(async (tx) => {
-        await parts.requireDevice(tx, params.deviceId, { lock: true });
+        await requireDevice(tx, params.deviceId, { lock: true });
         const t = await parts.createTransport(tx, params.deviceId, body);
         await audit(tx, { action: "transport.created", entityType: "transport", entityId: t.transportId, details: { deviceId: t.deviceId, ingestionProtocol: t.ingestionProtocol, isPrimary: t.isPrimary } });
         return t;
@@ -80,7 +81,7 @@ export const deviceTransportRoutes = [
     response: Transport,
     handler: async ({ tenant, params, body, audit }) =>
       tenant(async (tx) => {
-        await parts.requireDevice(tx, params.deviceId, { lock: true });
+        await requireDevice(tx, params.deviceId, { lock: true });
         const t = await parts.updateTransport(tx, params.deviceId, params.transportId, body);
         if (!t) throw notFound(params.transportId);
         await audit(tx, { action: "transport.updated", entityType: "transport", entityId: t.transportId, details: { deviceId: t.deviceId, fields: Object.keys(body) } });
