@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { apiHarness, type ApiHarness } from "../src/testing/api";
 import { runPulse, type CliResult } from "../src/testing/cli";
 import { describePg } from "../src/testing/db";
-import { seedTenant } from "../src/testing/fixtures";
 
 /** runPulse with something on stdin (runPulse gives the child none). */
 async function runWithStdin(args: string[], stdin: string): Promise<CliResult> {
@@ -28,8 +27,7 @@ describePg("pulse user", () => {
   let db: string[];
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
+    h = await apiHarness({ seed: ["acme"] });
     db = ["--database-url", h.db.url];
   });
   afterAll(() => h?.[Symbol.asyncDispose]());

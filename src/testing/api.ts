@@ -11,6 +11,7 @@ import { createMetrics } from "../platform/metrics";
 import type { Logger } from "../platform/log";
 import { TokenBuckets } from "../telemetry/rate-limit";
 import { quietLog, testDb, type TestDb } from "./db";
+import { seedTenant } from "./fixtures";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -33,6 +34,8 @@ export interface ApiHarness extends AsyncDisposable {
   app: ReturnType<typeof createApp>;
   /** An access token from the built-in issuer. */
   token(o: { tenant?: string | null; roles: Role[]; subject?: string; email?: string }): Promise<string>;
+  /** Tokens of a tenant's admin and of a viewer (customer role). */
+  tokens(tenant: string): Promise<{ admin: string; viewer: string }>;
   call<T = any>(method: string, path: string, o?: CallOptions): Promise<ApiResponse<T>>;
 }
 
@@ -43,9 +46,12 @@ export const HOOK_SECRET = "test-hook-secret-0123456789abcdef";
  * keep their production per-address limit only with `publicLimit: true` (requests built
  * in-process all share one "address").
  */
-export async function apiHarness(o: { apiRate?: number; apiBurst?: number; oidcIssuer?: string; publicLimit?: boolean; log?: Logger } = {}): Promise<ApiHarness> {
+export async function apiHarness(
+  o: { apiRate?: number; apiBurst?: number; oidcIssuer?: string; publicLimit?: boolean; log?: Logger; seed?: string[] } = {},
+): Promise<ApiHarness> {
   const log = o.log ?? quietLog;
   const db = await testDb();
+  for (const tenant of o.seed ?? []) await seedTenant(db.sql, tenant);
   const deps = await createApiDeps(
     db.sql,
     {
@@ -64,24 +70,26 @@ export async function apiHarness(o: { apiRate?: number; apiBurst?: number; oidcI
   );
   if (!o.publicLimit) deps.publicLimits = new TokenBuckets(0, 1);
   const app = createApp({ log, metrics: createMetrics("serve"), checks: {}, api: deps });
+  const token: ApiHarness["token"] = (t) => {
+    if (!deps.identity.builtin) throw new Error("token() needs the built-in issuer; mint OIDC tokens with the test IdP");
+    return deps.identity.builtin.accessToken({
+      userId: t.subject ?? crypto.randomUUID(),
+      tenantId: t.tenant ?? null,
+      email: t.email ?? `${t.roles[0]}@${t.tenant ?? "operators"}.test`,
+      displayName: null,
+      roles: t.roles,
+      status: "ACTIVE",
+      lastLoginAt: null,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+  };
   return {
     db,
     deps,
     app,
-    token: (t) => {
-      if (!deps.identity.builtin) throw new Error("token() needs the built-in issuer; mint OIDC tokens with the test IdP");
-      return deps.identity.builtin.accessToken({
-        userId: t.subject ?? crypto.randomUUID(),
-        tenantId: t.tenant ?? null,
-        email: t.email ?? `${t.roles[0]}@${t.tenant ?? "operators"}.test`,
-        displayName: null,
-        roles: t.roles,
-        status: "ACTIVE",
-        lastLoginAt: null,
-        createdAt: new Date(),
-        updatedAt: new Date(),
-      });
-    },
+    token,
+    tokens: async (tenant) => ({ admin: await token({ tenant, roles: ["tenant-admin"] }), viewer: await token({ tenant, roles: ["customer"] }) }),
     async call(method, path, c = {}) {
       const headers: Record<string, string> = { ...c.headers };
       if (c.token) headers.authorization = `Bearer ${c.token}`;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { asWorker, type Sql } from "../../platform/db";
 import { apiHarness, type ApiHarness } from "../../testing/api";
 import { describePg } from "../../testing/db";
-import { addDevice, seedTenant } from "../../testing/fixtures";
+import { addDevice } from "../../testing/fixtures";
 import { isTenantAccess } from "./access";
 import { API_ROUTES } from "./routes";
 
@@ -61,9 +61,7 @@ describePg("cross-tenant access through every customer route", () => {
   let before: Record<string, string>;
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, MARK);
+    h = await apiHarness({ seed: ["acme", MARK] });
     params = await victimParams(h.db.sql);
     before = await victimSnapshot(h.db.sql);
     token = await h.token({ tenant: "acme", roles: ["customer", "tenant-admin"] });

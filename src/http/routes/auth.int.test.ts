@@ -4,16 +4,13 @@ import { insertUser } from "../../identity/users";
 import { asWorker } from "../../platform/db";
 import { apiHarness, type ApiHarness } from "../../testing/api";
 import { describePg } from "../../testing/db";
-import { seedTenant } from "../../testing/fixtures";
 
 describePg("built-in sign-in", () => {
   let h: ApiHarness;
   const password = "a long enough password";
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "frozen");
+    h = await apiHarness({ seed: ["acme", "frozen"] });
     await h.db.sql`update tenants set status = 'SUSPENDED' where tenant_id = 'frozen'`;
     const passwordHash = await hashPassword(password);
     await asWorker(h.db.sql, async (tx) => {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { seedTenant } from "../../../testing/fixtures";
 
 describePg("audit log API", () => {
   let h: ApiHarness;
@@ -10,9 +9,7 @@ describePg("audit log API", () => {
   const t = (minutesAgo: number) => new Date(now - minutesAgo * 60_000);
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
+    h = await apiHarness({ seed: ["acme", "globex"] });
     admin = await h.token({ tenant: "acme", roles: ["tenant-admin"], subject: "u-admin" });
     const sql = h.db.sql;
     await sql`update audit_log set time = ${t(600)} where tenant_id = 'acme'`;

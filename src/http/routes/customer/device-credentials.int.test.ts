@@ -2,7 +2,6 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { deviceCredentialValid } from "../../../devices/credentials";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { seedTenant } from "../../../testing/fixtures";
 
 const BASE = "/api/v1/customer/devices";
 
@@ -13,11 +12,8 @@ describePg("device credentials API", () => {
   const valid = (deviceId: string, token: string) => deviceCredentialValid(h.db.sql, { tenantId: "acme", deviceId, token });
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
-    admin = await h.token({ tenant: "acme", roles: ["tenant-admin"] });
-    viewer = await h.token({ tenant: "acme", roles: ["customer"] });
+    h = await apiHarness({ seed: ["acme", "globex"] });
+    ({ admin, viewer } = await h.tokens("acme"));
   });
   afterAll(() => h?.[Symbol.asyncDispose]());
 

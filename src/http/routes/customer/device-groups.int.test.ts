@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { addDevice, seedTenant } from "../../../testing/fixtures";
+import { addDevice } from "../../../testing/fixtures";
 
 const BASE = "/api/v1/customer/device-groups";
 
@@ -11,13 +11,10 @@ describePg("device groups API", () => {
   let viewer: string;
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
+    h = await apiHarness({ seed: ["acme", "globex"] });
     for (const d of ["cold-1", "cold-2", "warm-1"]) await addDevice(h.db.sql, { tenant: "acme", device: d, siteId: "site-1" });
     await h.db.sql`insert into device_tags (tenant_id, device_id, tag) values ('acme', 'cold-1', 'cold-room'), ('acme', 'cold-2', 'cold-room')`;
-    admin = await h.token({ tenant: "acme", roles: ["tenant-admin"] });
-    viewer = await h.token({ tenant: "acme", roles: ["customer"] });
+    ({ admin, viewer } = await h.tokens("acme"));
   });
   afterAll(() => h?.[Symbol.asyncDispose]());
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { deviceCredentialValid } from "../../../devices/credentials";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { seedTenant, TEMP_PROBE } from "../../../testing/fixtures";
+import { TEMP_PROBE } from "../../../testing/fixtures";
 
 const URL = "/api/v1/customer/devices/import";
 
@@ -12,9 +12,7 @@ describePg("device import API", () => {
   let globexTemplate: string;
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
+    h = await apiHarness({ seed: ["acme", "globex"] });
     admin = await h.token({ tenant: "acme", roles: ["tenant-admin"] });
     const [tpl] = await h.db.sql<{ templateId: string }[]>`select template_id from device_templates where tenant_id = 'globex' and slug = 'probe-x'`;
     globexTemplate = tpl!.templateId;

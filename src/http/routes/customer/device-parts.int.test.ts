@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { addDevice, seedTenant, TEMP_PROBE } from "../../../testing/fixtures";
+import { addDevice, TEMP_PROBE } from "../../../testing/fixtures";
 
 const GW = "/api/v1/customer/devices/gw-1";
 const HUMIDITY = "00000000-0000-4000-8000-000000000103";
@@ -14,12 +14,9 @@ describePg("device modules, sensors and transports API", () => {
   let globex: string;
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
+    h = await apiHarness({ seed: ["acme", "globex"] });
     await addDevice(h.db.sql, { tenant: "acme", device: "acme-only" });
-    admin = await h.token({ tenant: "acme", roles: ["tenant-admin"] });
-    viewer = await h.token({ tenant: "acme", roles: ["customer"] });
+    ({ admin, viewer } = await h.tokens("acme"));
     globex = await h.token({ tenant: "globex", roles: ["tenant-admin"] });
   });
   afterAll(() => h?.[Symbol.asyncDispose]());

@@ -4,7 +4,7 @@ import { listDevices } from "../../../devices/registry";
 import { asWorker, withTenant } from "../../../platform/db";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg, testDb, type TestDb } from "../../../testing/db";
-import { LIFELINE_GATEWAY, seedTenant, TEMP_PROBE } from "../../../testing/fixtures";
+import { LIFELINE_GATEWAY, TEMP_PROBE } from "../../../testing/fixtures";
 import type { RouteDef } from "../../api/route";
 import { deviceCredentialRoutes } from "./device-credentials";
 import { deviceImportRoutes } from "./device-import";
@@ -22,9 +22,7 @@ describePg("devices API", () => {
   let globexTemplate: string;
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
+    h = await apiHarness({ seed: ["acme", "globex"] });
     admin = await h.token({ tenant: "acme", roles: ["tenant-admin"], subject: "user-1" });
     viewer = await h.token({ tenant: "acme", roles: ["customer"] });
     globexAdmin = await h.token({ tenant: "globex", roles: ["tenant-admin"] });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { addDevice, seedTenant } from "../../../testing/fixtures";
+import { addDevice } from "../../../testing/fixtures";
 
 describePg("fleet API", () => {
   let h: ApiHarness;
@@ -9,9 +9,7 @@ describePg("fleet API", () => {
   const seen = new Date(Date.now() - 3_600_000);
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
+    h = await apiHarness({ seed: ["acme", "globex"] });
     await addDevice(h.db.sql, { tenant: "acme", device: "stale-1", siteId: "site-2" });
     await addDevice(h.db.sql, { tenant: "acme", device: "old-1", status: "DECOMMISSIONED" });
     await addDevice(h.db.sql, { tenant: "acme", device: "idle-1", status: "SUSPENDED", siteId: "site-2" });

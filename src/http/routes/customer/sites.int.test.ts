@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { seedTenant } from "../../../testing/fixtures";
 
 describePg("sites API", () => {
   let h: ApiHarness;
@@ -9,10 +8,8 @@ describePg("sites API", () => {
   let viewer: string;
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    admin = await h.token({ tenant: "acme", roles: ["tenant-admin"] });
-    viewer = await h.token({ tenant: "acme", roles: ["customer"] });
+    h = await apiHarness({ seed: ["acme"] });
+    ({ admin, viewer } = await h.tokens("acme"));
   });
   afterAll(() => h?.[Symbol.asyncDispose]());
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { addDevice, seedTenant } from "../../../testing/fixtures";
+import { addDevice } from "../../../testing/fixtures";
 
 const BASE = "/api/v1/customer/devices";
 const HOUR = 3_600_000;
@@ -16,9 +16,7 @@ describePg("telemetry API", () => {
   let viewer: string;
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
+    h = await apiHarness({ seed: ["acme", "globex"] });
     await addDevice(h.db.sql, { tenant: "acme", device: "dev-t", siteId: "site-1" });
     await addDevice(h.db.sql, { tenant: "globex", device: "g-only" });
     viewer = await h.token({ tenant: "acme", roles: ["customer"] });

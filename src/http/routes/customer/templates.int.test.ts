@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { LIFELINE_GATEWAY, seedTenant, TEMP_PROBE } from "../../../testing/fixtures";
+import { LIFELINE_GATEWAY, TEMP_PROBE } from "../../../testing/fixtures";
 
 const BASE = "/api/v1/customer/templates";
 const GPS_TRACKER = "00000000-0000-4000-8000-000000000104";
@@ -14,11 +14,8 @@ describePg("templates API (customer)", () => {
   let globexProbe: string;
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
-    admin = await h.token({ tenant: "acme", roles: ["tenant-admin"] });
-    viewer = await h.token({ tenant: "acme", roles: ["customer"] });
+    h = await apiHarness({ seed: ["acme", "globex"] });
+    ({ admin, viewer } = await h.tokens("acme"));
     const ids = await h.db.sql<{ tenantId: string; slug: string; templateId: string }[]>`
       select tenant_id, slug, template_id from device_templates where tenant_id is not null`;
     const id = (tenant: string, slug: string) => ids.find((r) => r.tenantId === tenant && r.slug === slug)!.templateId;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { seedTenant } from "../../../testing/fixtures";
 
 describePg("customer users and organization API", () => {
   let h: ApiHarness;
@@ -11,9 +10,7 @@ describePg("customer users and organization API", () => {
   let globexUserId: string;
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
+    h = await apiHarness({ seed: ["acme", "globex"] });
     const ids = await h.db.sql<{ tenantId: string; userId: string }[]>`select tenant_id, user_id from users`;
     adminId = ids.find((u) => u.tenantId === "acme")!.userId;
     globexUserId = ids.find((u) => u.tenantId === "globex")!.userId;

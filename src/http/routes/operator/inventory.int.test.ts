@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { seedTenant } from "../../../testing/fixtures";
 import { asWorker } from "../../../platform/db";
 
 describePg("operator cross-tenant views", () => {
@@ -11,9 +10,7 @@ describePg("operator cross-tenant views", () => {
   const READER_ID = crypto.randomUUID();
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
+    h = await apiHarness({ seed: ["acme", "globex"] });
     admin = await h.token({ roles: ["operator-admin"] });
     reader = await h.token({ roles: ["operator"], subject: READER_ID });
     await asWorker(h.db.sql, async (tx) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { LIFELINE_GATEWAY, seedTenant, TEMP_PROBE } from "../../../testing/fixtures";
+import { LIFELINE_GATEWAY, TEMP_PROBE } from "../../../testing/fixtures";
 
 const BASE = "/api/v1/operator/templates";
 
@@ -14,8 +14,7 @@ describePg("templates API (operator)", () => {
   const ADMIN_ID = crypto.randomUUID();
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
+    h = await apiHarness({ seed: ["acme"] });
     admin = await h.token({ roles: ["operator-admin"], subject: ADMIN_ID });
     reader = await h.token({ roles: ["operator"] });
     tenantAdmin = await h.token({ tenant: "acme", roles: ["tenant-admin"] });

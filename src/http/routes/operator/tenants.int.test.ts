@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
-import { seedTenant } from "../../../testing/fixtures";
 
 describePg("operator tenants API", () => {
   let h: ApiHarness;
@@ -10,9 +9,7 @@ describePg("operator tenants API", () => {
   const ADMIN_ID = crypto.randomUUID();
 
   beforeAll(async () => {
-    h = await apiHarness();
-    await seedTenant(h.db.sql, "acme");
-    await seedTenant(h.db.sql, "globex");
+    h = await apiHarness({ seed: ["acme", "globex"] });
     admin = await h.token({ roles: ["operator-admin"], subject: ADMIN_ID });
     reader = await h.token({ roles: ["operator"] });
   });
