@@ -1,8 +1,6 @@
 /** SQL of the fleet overview. Runs inside a tenant transaction: row-level security scopes it. */
+import { filterSql, type DeviceFilter } from "../devices/schema";
 import type { Db } from "../platform/db";
-
-/** A WHERE fragment over `device_registry d` left-joined with `device_state s` (the device filter's). */
-export type DeviceWhere = ReturnType<Db["unsafe"]>;
 
 export interface FleetCounts {
   total: number;
@@ -52,13 +50,13 @@ const ORDER: Record<StateOrder, string> = {
 
 type StoredMetrics = Record<string, { v: number | boolean | string; t?: string }>;
 
-export async function listDeviceState(db: Db, where: DeviceWhere, p: { limit: number; offset: number; order: StateOrder }): Promise<{ items: DeviceStateRow[]; total: number }> {
+export async function listDeviceState(db: Db, filter: DeviceFilter, p: { limit: number; offset: number; order: StateOrder }): Promise<{ items: DeviceStateRow[]; total: number }> {
   const rows = await db<(Omit<DeviceStateRow, "latestMetrics"> & { latestMetrics: StoredMetrics; total: number })[]>`
     select d.device_id, d.display_name, d.site_id, coalesce(s.status, 'OFFLINE') as connectivity,
            s.last_seen_at, s.last_telemetry_at, s.last_heartbeat_at, coalesce(s.latest_metrics, '{}') as latest_metrics,
            count(*) over ()::int as total
     from ${db.unsafe(FROM)}
-    where ${where}
+    where ${filterSql(db, filter)}
     order by ${db.unsafe(ORDER[p.order])} limit ${p.limit} offset ${p.offset}`;
   return {
     items: rows.map(({ total: _t, latestMetrics, ...r }) => ({

@@ -4,10 +4,7 @@
  * names its tenant explicitly when it has one.
  */
 import { paged, type Db } from "../platform/db";
-import type { filterSql } from "../devices/schema";
-
-/** The device list's filter as a WHERE fragment over `device_registry d` / `device_state s`, from filterSql. */
-type DeviceWhere = ReturnType<typeof filterSql>;
+import { filterSql, type DeviceFilter } from "../devices/schema";
 
 export interface FleetDeviceRow {
   tenantId: string;
@@ -25,13 +22,13 @@ export interface FleetDeviceRow {
   updatedAt: Date;
 }
 
-export async function listDevices(db: Db, f: { tenantId?: string; where: DeviceWhere; limit: number; offset: number }): Promise<{ items: FleetDeviceRow[]; total: number }> {
+export async function listDevices(db: Db, f: DeviceFilter & { tenantId?: string; limit: number; offset: number }): Promise<{ items: FleetDeviceRow[]; total: number }> {
   const rows = await db<(FleetDeviceRow & { total: number })[]>`
     select d.tenant_id, d.device_id, d.site_id, d.display_name, d.status, d.template_id, d.device_type, d.model, d.fw_version,
            coalesce(s.status, 'OFFLINE') as connectivity, s.last_seen_at, d.created_at, d.updated_at,
            count(*) over ()::int as total
     from device_registry d left join device_state s on s.tenant_id = d.tenant_id and s.device_id = d.device_id
-    where ${f.tenantId ? db`d.tenant_id = ${f.tenantId}` : db`true`} and ${f.where}
+    where ${f.tenantId ? db`d.tenant_id = ${f.tenantId}` : db`true`} and ${filterSql(db, f)}
     order by d.tenant_id, d.device_id limit ${f.limit} offset ${f.offset}`;
   return paged(rows);
 }

@@ -1,6 +1,6 @@
 /** The fleet at a glance: device counts and every device's live state. */
 import { z } from "zod";
-import { CONNECTIVITY, DEVICE_STATUSES, DeviceFilter, filterSql } from "../../../devices/schema";
+import { CONNECTIVITY, DEVICE_STATUSES, DeviceFilter } from "../../../devices/schema";
 import * as q from "../../../fleet/queries";
 import { route } from "../../api/route";
 import { DeviceId, page, PageQuery, Timestamp } from "../../api/schemas";
@@ -51,6 +51,6 @@ export const fleetRoutes = [
       order: z.enum(["deviceId", "staleFirst"]).default("deviceId").describe("staleFirst: STALE, then OFFLINE, then ONLINE devices, the longest silent first"),
     }),
     response: page(DeviceState),
-    handler: async ({ tenant, query }) => ({ ...(await tenant((tx) => q.listDeviceState(tx, filterSql(tx, query), query))), limit: query.limit, offset: query.offset }),
+    handler: async ({ tenant, query }) => ({ ...(await tenant((tx) => q.listDeviceState(tx, query, query))), limit: query.limit, offset: query.offset }),
   }),
 ];

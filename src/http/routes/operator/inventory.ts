@@ -3,7 +3,7 @@
  * log. Every call is itself recorded in the operator audit log.
  */
 import { z } from "zod";
-import { DeviceFilter, filterSql } from "../../../devices/schema";
+import { DeviceFilter } from "../../../devices/schema";
 import { PulseError } from "../../../platform/errors";
 import { route } from "../../api/route";
 import { DeviceId, page, PageQuery, TenantId, Timestamp, Uuid } from "../../api/schemas";
@@ -108,7 +108,7 @@ export const inventoryRoutes = [
     access: "operator-read",
     query: DeviceQuery.extend({ tenantId: TenantId.optional() }),
     response: page(FleetDevice),
-    handler: async ({ operator, query }) => ({ ...(await operator("device.list", query.tenantId ?? null, (tx) => inv.listDevices(tx, { ...query, where: filterSql(tx, query) }))), limit: query.limit, offset: query.offset }),
+    handler: async ({ operator, query }) => ({ ...(await operator("device.list", query.tenantId ?? null, (tx) => inv.listDevices(tx, query))), limit: query.limit, offset: query.offset }),
   }),
   route({
     method: "get",
@@ -122,7 +122,7 @@ export const inventoryRoutes = [
     handler: async ({ operator, params, query }) => ({
       ...(await operator("device.list", params.tenantId, async (tx) => {
         if (!(await getTenant(tx, params.tenantId))) throw tenantNotFound(params.tenantId);
-        return inv.listDevices(tx, { tenantId: params.tenantId, where: filterSql(tx, query), limit: query.limit, offset: query.offset });
+        return inv.listDevices(tx, { ...query, tenantId: params.tenantId });
       })),
       limit: query.limit,
       offset: query.offset,
