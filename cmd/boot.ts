@@ -14,6 +14,11 @@ export const GUARD_SETTINGS = [
   "maxPayloadBytes", "deviceRate", "deviceBurst", "tenantRate", "tenantBurst", "deviceCacheTtl", "maxClockSkew",
 ] as const satisfies readonly SettingKey[];
 
+/** What `serve` needs for identity, API limits and the broker hooks. */
+export const API_SETTINGS = [
+  "oidcIssuer", "oidcAudience", "oidcJwksUrl", "accessTokenTtl", "sessionTtl", "apiRate", "apiBurst", "mqttHookSecret",
+] as const satisfies readonly SettingKey[];
+
 export function settingOption(key: SettingKey): Option {
   const s = SETTINGS[key];
   const dflt = "default" in s ? ` (default: ${s.default})` : "";

@@ -9,8 +9,7 @@ import { PulseError } from "../src/platform/errors";
 import type { Lifecycle } from "../src/platform/lifecycle";
 import type { Logger } from "../src/platform/log";
 import { VERSION } from "../src/platform/version";
-import { API_SETTINGS } from "../src/http/api/deps";
-import { boot, GUARD_SETTINGS, withSettings, type Runtime } from "./boot";
+import { API_SETTINGS, boot, GUARD_SETTINGS, withSettings, type Runtime } from "./boot";
 
 type Run<K extends SettingKey> = (config: Runtime<K>["config"], log: Logger, lifecycle: Lifecycle) => Promise<void>;
 

@@ -13,8 +13,6 @@ export interface ApiSettings extends IdentitySettings {
   deviceCacheTtl: number;
 }
 
-export const API_SETTINGS = ["oidcIssuer", "oidcAudience", "oidcJwksUrl", "accessTokenTtl", "sessionTtl", "apiRate", "apiBurst", "mqttHookSecret"] as const;
-
 /** Unauthenticated endpoints (sign-in, activation): per client address. */
 const PUBLIC_RATE = 5;
 const PUBLIC_BURST = 20;
