@@ -10,6 +10,7 @@ import m0008 from "../../sql/0008_audit.sql" with { type: "text" };
 import m0009 from "../../sql/0009_retention.sql" with { type: "text" };
 import m0010 from "../../sql/0010_api.sql" with { type: "text" };
 import m0011 from "../../sql/0011_telemetry_minute.sql" with { type: "text" };
+import m0012 from "../../sql/0012_device_list.sql" with { type: "text" };
 
 export const MIGRATION_FILES: ReadonlyArray<{ file: string; sql: string }> = [
   { file: "0001_foundation.sql", sql: m0001 },
@@ -23,4 +24,5 @@ export const MIGRATION_FILES: ReadonlyArray<{ file: string; sql: string }> = [
   { file: "0009_retention.sql", sql: m0009 },
   { file: "0010_api.sql", sql: m0010 },
   { file: "0011_telemetry_minute.sql", sql: m0011 },
+  { file: "0012_device_list.sql", sql: m0012 },
 ];
