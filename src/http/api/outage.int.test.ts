@@ -23,7 +23,7 @@ describePg("API during a database outage", () => {
 
       expect((await get()).status).toBe(200);
       // A request in flight when the server goes away fails too; it does not hang.
-      const inFlight = app.request("/api/v1/customer/devices/gw-1/telemetry/export", { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text().then(() => r.status, () => -1), () => 0); // -1: the body was cut short
+      const inFlight = Promise.resolve(app.request("/api/v1/customer/devices/gw-1/telemetry/export", { headers: { authorization: `Bearer ${token}` } })).then((r) => r.text().then(() => r.status, () => -1), () => 0); // -1: the body was cut short
       await pg.stop();
       const started = performance.now();
       const down = await get();
