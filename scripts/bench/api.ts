@@ -7,7 +7,9 @@
  * Latency per endpoint from sequential requests (p50/p95), then device-get throughput with
  * concurrent clients. Prints one JSON line per endpoint. `--unix-socket`: serve reaches
  * PostgreSQL over its Unix socket instead of TCP (on this VM, loopback TCP writes are a third
- * of serve's CPU).
+ * of serve's CPU). Diagnostics: BENCH_CEILING=1 adds the same load on /health, on a
+ * token-only route and on a one-query route; BENCH_CPU_PROF=<dir> writes serve's CPU profile
+ * (markdown) there.
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
