@@ -1,8 +1,8 @@
 /**
  * `bun run bench:api [--devices N] [--rows N] [--requests N] [--concurrency N] [--seconds S] [--unix-socket]`
  *
- * The REST API as users meet it: `pulse serve` in its own process (RLS on, bearer tokens
- * verified on every request) over a private PostgreSQL and NATS, driven over HTTP from this
+ * The REST API as users meet it: `pulse serve` in its own process (RLS on, a bearer token on
+ * every request) over a private PostgreSQL and NATS, driven over HTTP from this
  * process. One tenant with 10,000 devices; one device with 100,000 telemetry rows over 24 h.
  * Latency per endpoint from sequential requests (p50/p95), then device-get throughput with
  * concurrent clients. Prints one JSON line per endpoint. `--unix-socket`: serve reaches
