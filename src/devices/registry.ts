@@ -152,11 +152,17 @@ async function countDevices(db: Db, f: DeviceFilter, needsState: boolean): Promi
   return row!.n;
 }
 
-export async function getDevice(db: Db, deviceId: string): Promise<DeviceDetail | undefined> {
-  const [row] = await db<(FlatItem & Omit<DeviceDetail, keyof DeviceItem | "template"> & { templateName: string | null; templateCategory: string | null })[]>`
+type DetailRow = FlatItem & Omit<DeviceDetail, keyof DeviceItem | "template"> & { templateName: string | null; templateCategory: string | null };
+
+/** The one statement behind a device's detail: GET /devices/:id runs it alone, in one round trip. */
+export const deviceDetailQuery = (db: Db, deviceId: string) => db<DetailRow[]>`
     select ${db.unsafe(ITEM_COLUMNS)}, ${db.unsafe(DETAIL_COLUMNS)}, ${db.unsafe(TAGS("d"))}
     from ${db.unsafe(FROM)} left join device_templates tp on tp.template_id = d.template_id
     where d.device_id = ${deviceId}`;
+
+export const getDevice = async (db: Db, deviceId: string): Promise<DeviceDetail | undefined> => toDetail((await deviceDetailQuery(db, deviceId))[0]);
+
+export function toDetail(row: DetailRow | undefined): DeviceDetail | undefined {
   if (!row) return undefined;
   const { templateName, templateCategory, ...rest } = row;
   const template = rest.templateId && templateName ? { templateId: rest.templateId, name: templateName, category: templateCategory! } : null;

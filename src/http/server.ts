@@ -4,6 +4,7 @@ import type { Lifecycle } from "../platform/lifecycle";
 import type { Logger } from "../platform/log";
 import { createMetrics } from "../platform/metrics";
 import { openBus, openDatabase } from "../platform/services";
+import { openTenantReads } from "../platform/db";
 import { createGuards, type GuardSettings } from "../telemetry/guards";
 import { createApp } from "./app";
 import { Bundler } from "../platform/bus/bundler";
@@ -23,6 +24,9 @@ export async function runServe(config: ServeConfig, log: Logger, lifecycle: Life
   const sql = await openDatabase({ url: config.databaseUrl, role: "serve", log, lifecycle, max: config.dbPoolMax });
   const bus = await openBus({ url: config.natsUrl, prefix: config.natsPrefix, storageGib: config.busStorageGib, role: "serve", log, lifecycle });
   const metrics = createMetrics("serve");
+  // A third of the pool again, for one-round-trip reads.
+  const reads = openTenantReads({ url: config.databaseUrl, appName: "pulse-serve-reads", log, clients: Math.max(2, Math.ceil(config.dbPoolMax / 3)) });
+  lifecycle.defer(() => reads.end());
   const bundler = new Bundler(bus);
   lifecycle.defer(() => bundler.drain());
   const app = createApp({
@@ -30,7 +34,7 @@ export async function runServe(config: ServeConfig, log: Logger, lifecycle: Life
     metrics,
     edge: { bundler, ...createGuards(sql, config, lifecycle) },
     checks: { database: () => sql`select 1`, bus: () => bus.backlog("TELEMETRY") },
-    api: await createApiDeps(sql, config, log, lifecycle),
+    api: await createApiDeps(sql, reads, config, log, lifecycle),
   });
   let server: ReturnType<typeof Bun.serve>;
   try {

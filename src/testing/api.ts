@@ -8,6 +8,7 @@ import { createApiDeps } from "../http/api/deps";
 import type { ApiDeps } from "../http/api/route";
 import type { Role } from "../identity/schema";
 import { createMetrics } from "../platform/metrics";
+import { openTenantReads } from "../platform/db";
 import type { Logger } from "../platform/log";
 import { TokenBuckets } from "../telemetry/rate-limit";
 import { quietLog, testDb, type TestDb } from "./db";
@@ -52,8 +53,10 @@ export async function apiHarness(
   const log = o.log ?? quietLog;
   const db = await testDb();
   for (const tenant of o.seed ?? []) await seedTenant(db.sql, tenant);
+  const reads = openTenantReads({ url: db.url, appName: "pulse-test", log: quietLog, clients: 2 });
   const deps = await createApiDeps(
     db.sql,
+    reads,
     {
       oidcIssuer: o.oidcIssuer ?? "",
       jwks: { cooldownMs: 200 },
@@ -107,6 +110,9 @@ export async function apiHarness(
       } catch {}
       return { status: res.status, headers: res.headers, body: parsed as never, text };
     },
-    [Symbol.asyncDispose]: () => db[Symbol.asyncDispose](),
+    async [Symbol.asyncDispose]() {
+      await reads.end();
+      await db[Symbol.asyncDispose]();
+    },
   };
 }

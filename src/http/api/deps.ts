@@ -1,7 +1,7 @@
 /** Builds what the API routes need from configuration: identity, rate limits, secrets. */
 import type { Lifecycle } from "../../platform/lifecycle";
 import type { Logger } from "../../platform/log";
-import type { Sql } from "../../platform/db";
+import type { Sql, TenantReads } from "../../platform/db";
 import { openIdentity, type IdentitySettings } from "../../identity/service";
 import { TokenBuckets } from "../../telemetry/rate-limit";
 import type { ApiDeps } from "./route";
@@ -17,7 +17,7 @@ export interface ApiSettings extends IdentitySettings {
 const PUBLIC_RATE = 5;
 const PUBLIC_BURST = 20;
 
-export async function createApiDeps(sql: Sql, s: ApiSettings, log: Logger, lifecycle?: Lifecycle): Promise<ApiDeps> {
+export async function createApiDeps(sql: Sql, reads: TenantReads, s: ApiSettings, log: Logger, lifecycle?: Lifecycle): Promise<ApiDeps> {
   const limits = new TokenBuckets(s.apiRate, s.apiBurst);
   const publicLimits = new TokenBuckets(PUBLIC_RATE, PUBLIC_BURST);
   if (lifecycle) {
@@ -27,5 +27,5 @@ export async function createApiDeps(sql: Sql, s: ApiSettings, log: Logger, lifec
   }
   const identity = await openIdentity(sql, s);
   log.info("identity ready", { mode: identity.mode, issuer: identity.issuer, audience: identity.audience });
-  return { sql, identity, log, limits, publicLimits, mqttHookSecret: s.mqttHookSecret, credentialTtlSeconds: s.deviceCacheTtl };
+  return { sql, reads, identity, log, limits, publicLimits, mqttHookSecret: s.mqttHookSecret, credentialTtlSeconds: s.deviceCacheTtl };
 }

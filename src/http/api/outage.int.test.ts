@@ -1,6 +1,6 @@
 /** The API while PostgreSQL is away: a prompt 503 (never a hang), and service again once it is back. */
 import { expect, test } from "bun:test";
-import { connect } from "../../platform/db";
+import { connect, openTenantReads } from "../../platform/db";
 import { createMetrics } from "../../platform/metrics";
 import { loadMigrations, migrate } from "../../platform/migrate";
 import { describePg, quietLog } from "../../testing/db";
@@ -13,10 +13,11 @@ describePg("API during a database outage", () => {
   test("answers 503 UNAVAILABLE while PostgreSQL is stopped, then recovers by itself", async () => {
     await using pg = await startPostgres();
     const sql = connect({ url: pg.url, appName: "test", log: quietLog, max: 4, connectTimeoutSeconds: 2 });
+    const reads = openTenantReads({ url: pg.url, appName: "test", log: quietLog, clients: 2, connectTimeoutSeconds: 2 });
     try {
       await migrate(sql, loadMigrations(), { log: quietLog });
       await seedTenant(sql, "acme");
-      const deps = await createApiDeps(sql, { oidcIssuer: "", oidcAudience: "pulse-api", oidcJwksUrl: "", accessTokenTtl: 900, sessionTtl: 3600, apiRate: 0, apiBurst: 1, mqttHookSecret: "", deviceCacheTtl: 60 }, quietLog);
+      const deps = await createApiDeps(sql, reads, { oidcIssuer: "", oidcAudience: "pulse-api", oidcJwksUrl: "", accessTokenTtl: 900, sessionTtl: 3600, apiRate: 0, apiBurst: 1, mqttHookSecret: "", deviceCacheTtl: 60 }, quietLog);
       const app = createApp({ log: quietLog, metrics: createMetrics("serve"), checks: {}, api: deps });
       const token = await deps.identity.builtin!.accessToken({ userId: crypto.randomUUID(), tenantId: "acme", email: "a@acme.test", displayName: null, roles: ["customer"], status: "ACTIVE", lastLoginAt: null, createdAt: new Date(), updatedAt: new Date() });
       const get = () => app.request("/api/v1/customer/devices/gw-1", { headers: { authorization: `Bearer ${token}` } });
@@ -40,6 +41,7 @@ describePg("API during a database outage", () => {
       }
       expect(status).toBe(200);
     } finally {
+      await reads.end();
       await sql.end({ timeout: 1 });
     }
   });

@@ -6,7 +6,7 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { asOperator, withTenant, type Sql, type Tx } from "../../platform/db";
+import { asOperator, withTenant, type Db, type PendingQuery, type Sql, type TenantReads, type Tx } from "../../platform/db";
 import { PulseError } from "../../platform/errors";
 import type { Logger } from "../../platform/log";
 import type { TokenBuckets } from "../../telemetry/rate-limit";
@@ -19,6 +19,8 @@ export type { Access } from "./access";
 
 export interface ApiDeps {
   sql: Sql;
+  /** Single-statement tenant reads in one round trip (see openTenantReads). */
+  reads: TenantReads;
   identity: Identity;
   log: Logger;
   /** Per-tenant (and per-operator) API rate. */
@@ -47,6 +49,8 @@ export interface Call<P, Q, B> {
   c: Context<AppEnv>;
   /** A transaction that sees only the caller's tenant. */
   tenant<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** One read-only statement in such a transaction, in a single round trip (hot reads). */
+  read<T extends readonly object[]>(build: (db: Db) => PendingQuery<T>): Promise<T>;
   /** A cross-tenant transaction that writes an operator audit row with the work. */
   operator<T>(action: string, targetTenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Records a tenant change in audit_log, inside the caller's transaction. */
@@ -118,6 +122,7 @@ function makeCall(c: Context<AppEnv>, deps: ApiDeps, principal: Principal | null
     deps,
     c,
     tenant: (fn) => withTenant(deps.sql, tenantId, fn),
+    read: (build) => deps.reads.read(tenantId, build),
     operator: (action, target, fn) =>
       asOperator(deps.sql, { actorId: principal?.subject ?? "unknown", action, targetTenantId: target, resource: `${c.req.method} ${c.req.path}`, requestId, ip: ip ?? undefined }, fn),
     audit: async (tx, e) => {

@@ -162,7 +162,7 @@ export const deviceRoutes = [
     access: "tenant-read",
     params: DeviceParams,
     response: DeviceDetail,
-    handler: async ({ tenant, params }) => tenant((tx) => getOr404(tx, params.deviceId)),
+    handler: async ({ read, params }) => q.toDetail((await read((db) => q.deviceDetailQuery(db, params.deviceId)))[0]) ?? Promise.reject(deviceNotFound(params.deviceId)),
   }),
   route({
     method: "patch",
