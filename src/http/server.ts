@@ -21,11 +21,12 @@ export interface ServeConfig extends GuardSettings, ApiSettings {
 }
 
 export async function runServe(config: ServeConfig, log: Logger, lifecycle: Lifecycle, onListening?: (port: number) => void): Promise<void> {
-  const sql = await openDatabase({ url: config.databaseUrl, role: "serve", log, lifecycle, max: config.dbPoolMax });
+  // A quarter of the connections (at least one) serve one-round-trip reads; each pipelines many.
+  const readClients = Math.max(1, Math.floor(config.dbPoolMax / 4));
+  const sql = await openDatabase({ url: config.databaseUrl, role: "serve", log, lifecycle, max: Math.max(1, config.dbPoolMax - readClients) });
   const bus = await openBus({ url: config.natsUrl, prefix: config.natsPrefix, storageGib: config.busStorageGib, role: "serve", log, lifecycle });
   const metrics = createMetrics("serve");
-  // A third of the pool again, for one-round-trip reads.
-  const reads = openTenantReads({ url: config.databaseUrl, appName: "pulse-serve-reads", log, clients: Math.max(2, Math.ceil(config.dbPoolMax / 3)) });
+  const reads = openTenantReads({ url: config.databaseUrl, appName: "pulse-serve-reads", log, clients: readClients });
   lifecycle.defer(() => reads.end());
   const bundler = new Bundler(bus);
   lifecycle.defer(() => bundler.drain());
