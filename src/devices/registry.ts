@@ -3,7 +3,7 @@
  * transaction: row-level security scopes every statement, so another tenant's devices,
  * sites and templates read as missing.
  */
-import { paged, type Db } from "../platform/db";
+import { paged, type Db, type RunStatement } from "../platform/db";
 import { issueToken } from "./credentials";
 import { filterSql, type DEVICE_STATUSES, type DeviceFilter } from "./schema";
 
@@ -123,12 +123,12 @@ export interface ListOptions extends DeviceFilter {
  * device_state joined only when a filter or the sort needs it); only the page's rows are then
  * read in full and get their tags, so the cost tracks the page size, not the fleet's width.
  */
-export async function listDevices(db: Db, o: ListOptions): Promise<{ items: DeviceItem[]; total: number }> {
+export async function listDevices(run: RunStatement, o: ListOptions): Promise<{ items: DeviceItem[]; total: number }> {
   const dir = o.order === "desc" ? "desc" : "asc";
   // device_id is unique and not null; the other keys need it as a tie-break and put missing values last.
   const orderBy = o.sort === "deviceId" ? `d.device_id ${dir}` : `${o.sort === "lastSeenAt" ? "s" : "d"}.${SORTS[o.sort]} ${dir} nulls last, d.device_id`;
   const needsState = o.connectivity !== undefined || o.sort === "lastSeenAt";
-  const rows = await db<(FlatItem & { total: number })[]>`
+  const rows = await run((db) => db<(FlatItem & { total: number })[]>`
     with page as (
       select d.tenant_id, d.device_id, count(*) over ()::int as total
       from ${db.unsafe(needsState ? FROM : "device_registry d")}
@@ -141,14 +141,14 @@ export async function listDevices(db: Db, o: ListOptions): Promise<{ items: Devi
     -- "offset 0" keeps this a key lookup per page row; joined plainly, the planner tends to hash the whole registry.
     cross join lateral (select * from device_registry d where (d.tenant_id, d.device_id) = (page.tenant_id, page.device_id) offset 0) d
     left join device_state s on (s.tenant_id, s.device_id) = (d.tenant_id, d.device_id)
-    order by ${db.unsafe(orderBy)}`;
+    order by ${db.unsafe(orderBy)}`);
   // Past the last page the window count has no row to ride on; count separately then.
-  const total = rows[0]?.total ?? (o.offset > 0 ? await countDevices(db, o, needsState) : 0);
+  const total = rows[0]?.total ?? (o.offset > 0 ? await countDevices(run, o, needsState) : 0);
   return { items: rows.map(({ total: _t, ...r }) => toItem(r)), total };
 }
 
-async function countDevices(db: Db, f: DeviceFilter, needsState: boolean): Promise<number> {
-  const [row] = await db<{ n: number }[]>`select count(*)::int as n from ${db.unsafe(needsState ? FROM : "device_registry d")} where ${filterSql(db, f)}`;
+async function countDevices(run: RunStatement, f: DeviceFilter, needsState: boolean): Promise<number> {
+  const [row] = await run((db) => db<{ n: number }[]>`select count(*)::int as n from ${db.unsafe(needsState ? FROM : "device_registry d")} where ${filterSql(db, f)}`);
   return row!.n;
 }
 

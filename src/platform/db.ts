@@ -180,6 +180,9 @@ export function withTenant<T>(sql: Sql, tenantId: string | null | undefined, fn:
  * of serve's CPU; a reserved connection would do, but postgres.js leaves its queries pending
  * forever when the server goes away.)
  */
+/** Runs one statement built on whatever connection the caller chose (a transaction, `TenantReads`). */
+export type RunStatement = <T extends readonly object[]>(build: (db: Db) => PendingQuery<T>) => Promise<T>;
+
 export interface TenantReads {
   read<T extends readonly object[]>(tenantId: string, build: (db: Db) => PendingQuery<T>): Promise<T>;
   end(): Promise<void>;

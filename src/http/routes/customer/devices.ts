@@ -133,7 +133,7 @@ export const deviceRoutes = [
       order: z.enum(["asc", "desc"]).default("asc"),
     }),
     response: page(DeviceItem),
-    handler: async ({ tenant, query }) => ({ ...(await tenant((tx) => q.listDevices(tx, query))), limit: query.limit, offset: query.offset }),
+    handler: async ({ read, query }) => ({ ...(await q.listDevices(read, query)), limit: query.limit, offset: query.offset }),
   }),
   route({
     method: "post",
