@@ -7,8 +7,8 @@ import { paged, type Db, type RunStatement } from "../platform/db";
 import { issueToken } from "./credentials";
 import { filterSql, type DEVICE_STATUSES, type DeviceFilter } from "./schema";
 
-export type Connectivity = "ONLINE" | "STALE" | "OFFLINE";
-export type EditableStatus = "ACTIVE" | "INACTIVE" | "SUSPENDED";
+type Connectivity = "ONLINE" | "STALE" | "OFFLINE";
+type EditableStatus = "ACTIVE" | "INACTIVE" | "SUSPENDED";
 
 /** Registry columns a caller may set (camelCase; the column transform maps them). */
 export interface DeviceFields {
@@ -111,7 +111,7 @@ function toItem<T extends FlatItem>(r: T): Omit<T, keyof DeviceItem["state"]> & 
 
 export const SORTS = { deviceId: "device_id", displayName: "display_name", createdAt: "created_at", lastSeenAt: "last_seen_at" } as const;
 
-export interface ListOptions extends DeviceFilter {
+interface ListOptions extends DeviceFilter {
   limit: number;
   offset: number;
   sort: keyof typeof SORTS;
