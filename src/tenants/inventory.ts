@@ -6,21 +6,11 @@
 import { paged, type Db } from "../platform/db";
 import { filterSql, type DeviceFilter } from "../devices/schema";
 
-export interface FleetDeviceRow {
-  tenantId: string;
-  deviceId: string;
-  siteId: string | null;
-  displayName: string | null;
-  status: string;
-  templateId: string | null;
-  deviceType: string | null;
-  model: string | null;
-  fwVersion: string | null;
+/** A device in the cross-tenant list: the main registry fields and its connectivity. */
+export type FleetDeviceRow = Pick<DeviceRow, "tenantId" | "deviceId" | "siteId" | "displayName" | "status" | "templateId" | "deviceType" | "model" | "fwVersion" | "createdAt" | "updatedAt"> & {
   connectivity: string;
   lastSeenAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+};
 
 export async function listDevices(db: Db, f: DeviceFilter & { tenantId?: string; limit: number; offset: number }): Promise<{ items: FleetDeviceRow[]; total: number }> {
   const rows = await db<(FleetDeviceRow & { total: number })[]>`

@@ -3,7 +3,10 @@ import { z } from "zod";
 import * as q from "../../../devices/groups";
 import { DeviceFilter } from "../../../devices/schema";
 import { PulseError } from "../../../platform/errors";
-import { route } from "../../api/route";
+import { route, type Call } from "../../api/route";
+import type { Tx } from "../../../platform/db";
+
+type AuditFn = Call<unknown, unknown, unknown>["audit"];
 import { Deleted, DeviceId, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
 
 const Group = z.object({
@@ -29,6 +32,15 @@ async function staticGroup(db: Parameters<typeof q.getGroup>[0], groupId: string
   if (!g) throw notFound(groupId);
   if (g.kind !== "static") throw new PulseError("CONFLICT", "the members of a dynamic group follow its filter; change the filter instead");
   return g;
+}
+
+/** Adds devices to a static group, all or none, and records it; returns the group as it now is. */
+async function addToGroup(tx: Tx, groupId: string, deviceIds: string[], audit: AuditFn) {
+  const g = await staticGroup(tx, groupId);
+  const unknown = await q.addMembers(tx, g.groupId, deviceIds);
+  if (unknown.length) throw unknownDevices(unknown);
+  await audit(tx, { action: "group.members_added", entityType: "device-group", entityId: g.groupId, details: { deviceIds } });
+  return (await q.getGroup(tx, g.groupId))!;
 }
 
 function unknownDevices(ids: string[]): PulseError {
@@ -142,14 +154,7 @@ export const deviceGroupRoutes = [
     body: z.object({ deviceIds: z.array(DeviceId).min(1).max(1000) }),
     example: { deviceIds: ["pump-17", "pump-18"] },
     response: Group,
-    handler: async ({ tenant, params, body, audit }) =>
-      tenant(async (tx) => {
-        const g = await staticGroup(tx, params.groupId);
-        const unknown = await q.addMembers(tx, g.groupId, body.deviceIds);
-        if (unknown.length) throw unknownDevices(unknown);
-        await audit(tx, { action: "group.members_added", entityType: "device-group", entityId: g.groupId, details: { deviceIds: body.deviceIds } });
-        return (await q.getGroup(tx, g.groupId))!;
-      }),
+    handler: async ({ tenant, params, body, audit }) => tenant((tx) => addToGroup(tx, params.groupId, body.deviceIds, audit)),
   }),
   route({
     method: "put",
@@ -159,14 +164,7 @@ export const deviceGroupRoutes = [
     access: "tenant-write",
     params: MemberParams,
     response: Group,
-    handler: async ({ tenant, params, audit }) =>
-      tenant(async (tx) => {
-        const g = await staticGroup(tx, params.groupId);
-        const unknown = await q.addMembers(tx, g.groupId, [params.deviceId]);
-        if (unknown.length) throw new PulseError("NOT_FOUND", `device ${params.deviceId} not found`);
-        await audit(tx, { action: "group.members_added", entityType: "device-group", entityId: g.groupId, details: { deviceIds: [params.deviceId] } });
-        return (await q.getGroup(tx, g.groupId))!;
-      }),
+    handler: async ({ tenant, params, audit }) => tenant((tx) => addToGroup(tx, params.groupId, [params.deviceId], audit)),
   }),
   route({
     method: "delete",
