@@ -1,7 +1,7 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { PulseError } from "../errors";
 import type { BusMessage } from "./bus";
-import { describeNats, testBus } from "../../testing/bus";
+import { describeNats, testBus, type BusKind } from "../../testing/bus";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -17,9 +17,12 @@ async function collect(bus: TestBus["bus"], o: { maxBatch: number; handle: (b: B
 }
 type TestBus = Awaited<ReturnType<typeof testBus>>;
 
-describeNats("JetStream bus", () => {
+/** The Bus contract, held by both implementations. */
+for (const kind of ["jetstream", "local"] as const satisfies BusKind[]) {
+const suite = kind === "jetstream" ? describeNats : describe;
+suite(`${kind} bus`, () => {
   test("publish resolves with the PubAck; the same message id is stored once", async () => {
-    await using t = await testBus();
+    await using t = await testBus({ kind });
     const a = await t.bus.publish("TELEMETRY", "acme", enc("one"), { msgId: "m-1" });
     const b = await t.bus.publish("TELEMETRY", "acme", enc("one again"), { msgId: "m-1" });
     const c = await t.bus.publish("TELEMETRY", "acme", enc("two"), { msgId: "m-2" });
@@ -29,7 +32,7 @@ describeNats("JetStream bus", () => {
   });
 
   test("messages arrive in batches no larger than asked, and acked ones leave the stream", async () => {
-    await using t = await testBus();
+    await using t = await testBus({ kind });
     await Promise.all(Array.from({ length: 250 }, (_, i) => t.bus.publish("TELEMETRY", "acme", enc(`m${i}`), { msgId: `m${i}` })));
     const sizes: number[] = [];
     const seen = new Set<string>();
@@ -39,7 +42,7 @@ describeNats("JetStream bus", () => {
         sizes.push(batch.length);
         for (const m of batch) {
           seen.add(dec(m.data));
-          expect(m.subject).toBe(`${t.prefix}.telemetry.acme`);
+          expect(m.subject).toBe(`${t.prefix ? `${t.prefix}.` : ""}telemetry.acme`);
           m.ack();
         }
       },
@@ -52,7 +55,7 @@ describeNats("JetStream bus", () => {
   });
 
   test("a nak'ed message comes back with a higher delivery count; a failing handler naks what it left", async () => {
-    await using t = await testBus();
+    await using t = await testBus({ kind });
     await t.bus.publish("TELEMETRY", "acme", enc("retry me"));
     const counts: number[] = [];
     await collect(t.bus, {
@@ -69,7 +72,7 @@ describeNats("JetStream bus", () => {
   });
 
   test("a full stream refuses new messages with a retryable backpressure error, keeping the old ones", async () => {
-    await using t = await testBus({ storageBytes: 1024 / 0.6 }); // TELEMETRY: 1 KiB
+    await using t = await testBus({ kind, storageBytes: 1024 / 0.6 }); // TELEMETRY: 1 KiB
     const results = [];
     for (let i = 0; i < 20; i++) results.push(await t.bus.publish("TELEMETRY", "acme", enc("x".repeat(100))).then(() => "ok", (e) => e));
     const refused = results.filter((r) => r !== "ok") as PulseError[];
@@ -80,3 +83,4 @@ describeNats("JetStream bus", () => {
     expect((await t.bus.backlog("TELEMETRY")).pending).toBe(results.filter((r) => r === "ok").length);
   });
 });
+}
