@@ -10,6 +10,7 @@ import { VERSION } from "../src/platform/version";
 import { GLOBAL_SETTINGS, settingOption } from "./boot";
 import { registerMigrate } from "./migrate";
 import { registerRoles } from "./roles";
+import { registerSimulate } from "./simulate";
 import { registerUp } from "./up";
 import { registerUser } from "./user";
 import { registerVersion } from "./version";
@@ -31,6 +32,7 @@ registerUp(program);
 registerRoles(program);
 registerMigrate(program);
 registerUser(program);
+registerSimulate(program);
 registerVersion(program);
 
 /** The subcommand path named on the command line, for "see 'pulse migrate --help'". */

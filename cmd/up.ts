@@ -1,34 +1,71 @@
 /**
- * `pulse up`: the whole platform in one process on embedded defaults. In this release it
- * brings up the embedded database (PGlite in --data-dir, migrated with the same migrations
- * as a server) and then says which roles are not built yet.
+ * `pulse up`: the whole platform in one process. With no configuration every engine is
+ * embedded and kept in --data-dir; --database-url, --nats-url, --mqtt-url and --oidc-issuer
+ * each switch one piece to the real engine.
  */
-import { join } from "node:path";
 import type { Command } from "commander";
-import { checkConnection, connect } from "../src/platform/db";
-import { PulseError } from "../src/platform/errors";
-import { startEmbeddedPostgres } from "../src/platform/pglite";
-import { VERSION } from "../src/platform/version";
-import { boot, withSettings } from "./boot";
-import { applyMigrations } from "./migrate";
+import { loadConfig, settingGiven, type SettingKey } from "../src/platform/config";
+import { API_SETTINGS, boot, GUARD_SETTINGS, withSettings } from "./boot";
 
-const KEYS = ["dataDir", "lockTimeout"] as const;
+const KEYS = [
+  "dataDir", "httpHost", "httpPort", "mqttPort", "mqttWsPort", "adminPassword", "lockTimeout", "dbPoolMax",
+  "natsPrefix", "busStorageGib", "mqttClientId", "bridgeConnections", "ingestBatch", "ingestWaitMs", "ingestConcurrency",
+  ...GUARD_SETTINGS, ...API_SETTINGS,
+] as const;
+
+/** Embedded unless given: their defaults (a local server) do not apply here. */
+const ENGINES = ["databaseUrl", "natsUrl", "mqttUrl"] as const;
 
 export function registerUp(program: Command): void {
-  withSettings(program.command("up").description("run the whole platform in one process, on embedded defaults"), KEYS).action(
-    async (_opts, cmd: Command) => {
-      await using rt = boot("up", KEYS, cmd);
-      const { config, log } = rt;
-      const pg = await startEmbeddedPostgres({ dataDir: join(config.dataDir, "postgres"), runDir: join(config.dataDir, "run"), log });
-      rt.lifecycle.defer(() => pg.close());
-      const sql = connect({ url: pg.url, appName: "pulse-up", log, max: 1 });
-      rt.lifecycle.defer(() => sql.end({ timeout: 5 }));
-      await checkConnection(sql, pg.url);
-      log.info("embedded database migrated", { dataDir: config.dataDir, outcome: await applyMigrations(sql, pg.url, rt) });
-      throw new PulseError(
-        "NOT_BUILT",
-        `pulse up prepared the embedded database in ${config.dataDir}; the platform roles it runs are not built yet in pulse ${VERSION}`,
-      );
-    },
-  );
+  withSettings(
+    program
+      .command("up")
+      .description("run the whole platform in one process; PostgreSQL, the bus and the MQTT broker are embedded in --data-dir unless their URLs are given")
+      .option("--demo", "seed a demo fleet in the default tenant and simulate it"),
+    [...KEYS, ...ENGINES],
+  ).action(async (opts: { demo?: boolean }, cmd: Command) => {
+    await using rt = boot("up", KEYS, cmd);
+    const flags = cmd.optsWithGlobals<Partial<Record<SettingKey, string>>>();
+    const engines: Partial<Record<(typeof ENGINES)[number], string>> = loadConfig(ENGINES.filter((k) => settingGiven(k, flags)), flags);
+    const { runUp } = await import("../src/up/main");
+    await runUp(
+      {
+        ...rt.config,
+        databaseUrl: engines.databaseUrl ?? null,
+        natsUrl: engines.natsUrl ?? null,
+        mqttUrl: engines.mqttUrl ?? null,
+        demo: opts.demo === true,
+      },
+      rt.log,
+      rt.lifecycle,
+      (ready) => console.log(banner(ready)),
+    );
+  });
+}
+
+type Ready = Parameters<NonNullable<Parameters<typeof import("../src/up/main").runUp>[3]>>[0];
+
+/** What a person needs after starting: where things are and how to sign in. */
+function banner(r: Ready): string {
+  const lines = [
+    `Pulse is up (${r.startMs} ms).`,
+    `  Console    http://localhost:${r.httpPort}/app/`,
+    `  API        http://localhost:${r.httpPort}/api/v1  (docs: http://localhost:${r.httpPort}/api/docs)`,
+    `  Ingest     http://localhost:${r.httpPort}/ingest/v1/tenant/{tenant}/device/{device}/telemetry`,
+    r.mqttPort !== null
+      ? `  MQTT       mqtt://localhost:${r.mqttPort}${r.mqttWsPort !== null ? `  ws://localhost:${r.mqttWsPort}/mqtt` : ""}`
+      : `  MQTT       ${r.engines.mqtt}`,
+    `  Engines    ${r.engines.database}; ${r.engines.bus}; ${r.engines.mqtt}; identity ${r.engines.identity}`,
+    `  Data       ${r.dataDir}`,
+  ];
+  if (r.accounts) {
+    lines.push(
+      "",
+      `  First start: created tenant "${r.accounts.tenantId}" with admin ${r.accounts.admin}, and operator ${r.accounts.operator}.`,
+      r.accounts.generatedPassword
+        ? `  Their password (shown once): ${r.accounts.generatedPassword}`
+        : "  Their password is the one in PULSE_ADMIN_PASSWORD / --admin-password.",
+    );
+  }
+  return lines.join("\n");
 }

@@ -10,6 +10,8 @@ import { buildBinary } from "./build";
 import { describePg, testDb } from "../src/testing/db";
 import { ROLES, runPulse } from "../src/testing/cli";
 import { loadMigrations } from "../src/platform/migrate";
+import { startUp } from "../src/testing/up";
+import mqtt from "mqtt";
 
 const MIGRATIONS = loadMigrations();
 
@@ -51,10 +53,27 @@ describePg("the compiled pulse binary", () => {
     expect(second.stdout).toContain("nothing to apply");
   });
 
-  test("brings up the embedded database from its own WebAssembly assets", async () => {
-    const r = await run(["up", "--data-dir", "./data"]);
-    expect(r.stderr).toContain('"msg":"migration applied"');
-    expect(r.stderr).toContain("pulse up prepared the embedded database in ./data");
-    expect(r.code).toBe(7);
+  test("`pulse up` runs the whole platform from the binary alone: a device publishes over MQTT and HTTP and reads back", async () => {
+    await using up = await startUp({ binary, cwd: dir, env: { PATH: "/usr/bin:/bin" } });
+    expect(up.ready.engines).toMatchObject({ database: "embedded PostgreSQL (PGlite)", bus: "local bus", mqtt: "embedded MQTT broker" });
+    const token = await up.login();
+    const created = await up.api("POST", "/api/v1/customer/devices", { token, body: { deviceId: "bin-1" } });
+    expect(created.status).toBe(201);
+    const device = created.body.credentials.provisionToken as string;
+    const c = await mqtt.connectAsync(up.mqttUrl, { username: "default/bin-1", password: device, protocolVersion: 4 });
+    await c.publishAsync("tenant/default/device/bin-1/telemetry", JSON.stringify({ metrics: { temp_c: 21.5 } }), { qos: 1 });
+    await c.endAsync();
+    const http = await fetch(`${up.url}/ingest/v1/tenant/default/device/bin-1/telemetry`, {
+      method: "POST",
+      headers: { "x-provision-token": device, "content-type": "application/json" },
+      body: JSON.stringify({ metrics: { temp_c: 22.5 } }),
+    });
+    expect(http.status).toBe(202);
+    let items: unknown[] = [];
+    for (let i = 0; i < 100 && items.length < 2; i++) {
+      await Bun.sleep(100);
+      items = (await up.api("GET", "/api/v1/customer/devices/bin-1/telemetry", { token })).body.items;
+    }
+    expect(items.length).toBe(2);
   });
 });

@@ -30,7 +30,7 @@ export async function buildBinary(outfile = join(ROOT, "dist/pulse")): Promise<s
   const args = [
     "build", "--compile", "--minify", "--bytecode", "--format=esm",
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
-    "cmd/pulse.ts", "--asset", "web-dist", "--outfile", outfile,
+    "cmd/pulse.ts", "src/platform/pglite-worker.ts", "--asset", "web-dist", "--outfile", outfile,
   ];
   const proc = Bun.spawnSync([process.execPath, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   if (proc.exitCode !== 0) throw new Error(`bun build failed:\n${proc.stderr.toString()}${proc.stdout.toString()}`);

@@ -11,9 +11,10 @@ const ROOT = join(import.meta.dir, "..");
 /** Third-party packages that only one place may import (a prefix match on the specifier). */
 const OWNED_PACKAGES: ReadonlyArray<{ pkg: RegExp; allowed: RegExp; why: string }> = [
   { pkg: /^postgres$/, allowed: /^src\/platform\/db\.ts$/, why: "postgres.js is used through src/platform/db.ts" },
-  { pkg: /^@electric-sql\/pglite/, allowed: /^src\/platform\/pglite\.ts$/, why: "PGlite is wrapped by src/platform/pglite.ts" },
+  { pkg: /^@electric-sql\/pglite/, allowed: /^src\/platform\/pglite-worker\.ts$/, why: "PGlite runs in src/platform/pglite-worker.ts" },
   { pkg: /^@nats-io\//, allowed: /^src\/platform\/bus\/jetstream\.ts$/, why: "NATS is used through the Bus interface" },
   { pkg: /^hono(\/|$)/, allowed: /^src\/http\//, why: "hono belongs to src/http" },
+  { pkg: /^(aedes|ws)$/, allowed: /^src\/up\/broker\.ts$/, why: "the embedded MQTT broker lives in src/up/broker.ts" },
   { pkg: /^prom-client$/, allowed: /^src\/platform\/metrics\.ts$/, why: "metrics are made through src/platform/metrics.ts" },
 ];
 

@@ -90,19 +90,32 @@ export async function loadHttp(o: LoadOptions & { baseUrl: string; concurrency: 
   return { sent: o.messages, accepted, rejected, seconds: (performance.now() - started) / 1000 };
 }
 
-/** MQTT: `connections` publishers share the devices; QoS1, up to `inflight` unacknowledged each. */
-export async function loadMqtt(o: LoadOptions & { url: string; connections: number; inflight: number; clientPrefix: string }): Promise<LoadResult> {
-  const clients = await Promise.all(
-    Array.from({ length: o.connections }, (_, i) => mqtt.connectAsync(o.url, { clientId: `${o.clientPrefix}-${i}`, clean: true, protocolVersion: 4 })),
-  );
+/**
+ * MQTT, QoS 1. Shared mode: `connections` anonymous publishers share the devices (a broker
+ * without per-device auth, as Mosquitto behind the bridge). `perDevice`: each device connects
+ * with its own credentials (username `{tenant}/{device}`, its token as password) and publishes
+ * only its own messages, as the embedded broker of `pulse up` requires. Up to `inflight`
+ * unacknowledged messages per connection: a broker that withholds PUBACKs slows the sender.
+ */
+export async function loadMqtt(o: LoadOptions & { url: string; connections: number; inflight: number; clientPrefix: string; perDevice?: boolean }): Promise<LoadResult> {
+  const clients = o.perDevice
+    ? await Promise.all(o.devices.map((d, i) => mqtt.connectAsync(o.url, { clientId: `${o.clientPrefix}-${i}`, clean: true, protocolVersion: 4, username: `${d.tenant}/${d.device}`, password: d.token })))
+    : await Promise.all(Array.from({ length: o.connections }, (_, i) => mqtt.connectAsync(o.url, { clientId: `${o.clientPrefix}-${i}`, clean: true, protocolVersion: 4 })));
   const started = performance.now();
   const pace = pacer(o.rate);
   let next = 0;
+  const nextFor = o.perDevice ? clients.map((_, k) => k) : [];
   let accepted = 0;
   let rejected = 0;
-  const worker = async (client: mqtt.MqttClient) => {
+  const take = (c: number) => {
+    if (!o.perDevice) return next++;
+    const i = nextFor[c]!;
+    nextFor[c] = i + clients.length;
+    return i;
+  };
+  const worker = async (client: mqtt.MqttClient, c: number) => {
     for (;;) {
-      const i = next++;
+      const i = take(c);
       if (i >= o.messages) return;
       await pace(i);
       const { d, payload } = message(o, i);
@@ -114,7 +127,7 @@ export async function loadMqtt(o: LoadOptions & { url: string; connections: numb
         );
     }
   };
-  await Promise.all(clients.flatMap((c) => Array.from({ length: o.inflight }, () => worker(c))));
+  await Promise.all(clients.flatMap((client, c) => Array.from({ length: o.inflight }, () => worker(client, c))));
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(clients.map((c) => c.endAsync()));
   return { sent: o.messages, accepted, rejected, seconds };

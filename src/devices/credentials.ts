@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { asWorker, type Db, type Sql } from "../platform/db";
+import { DEVICE_ID, TENANT_ID } from "../platform/ids";
 import { PulseError } from "../platform/errors";
 
 export const ACTIVATION_TTL_MINUTES = 60;
@@ -115,4 +116,18 @@ export async function deviceCredentialValid(sql: Sql, o: { tenantId: string; dev
       returning 1`;
     return rows.length > 0;
   });
+}
+
+/** `{tenant}/{device}` (the certificate CN form too), or null for a service account. */
+export function deviceIdentity(username: string | undefined): { tenantId: string; deviceId: string } | null {
+  const parts = (username ?? "").split("/");
+  if (parts.length !== 2) return null;
+  const [tenantId, deviceId] = parts as [string, string];
+  return TENANT_ID.test(tenantId) && DEVICE_ID.test(deviceId) ? { tenantId, deviceId } : null;
+}
+
+/** A topic or filter inside the device's own subtree; wildcards only below it. */
+export function topicAllowed(topic: string, id: { tenantId: string; deviceId: string }): boolean {
+  const prefix = `tenant/${id.tenantId}/device/${id.deviceId}/`;
+  return topic.startsWith(prefix) && topic.length > prefix.length && !topic.startsWith("$");
 }

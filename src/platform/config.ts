@@ -262,6 +262,25 @@ export const SETTINGS = {
     schema: z.union([z.literal(""), z.string().min(24, { error: "expected at least 24 characters" })]),
     secret: true,
   }),
+  mqttPort: setting({
+    describe: "port of the embedded MQTT broker (TCP)",
+    placeholder: "port",
+    default: "1883",
+    schema: portNumber,
+  }),
+  mqttWsPort: setting({
+    describe: "port of the embedded MQTT broker's WebSocket listener (path /mqtt)",
+    placeholder: "port",
+    default: "8083",
+    schema: portNumber,
+  }),
+  adminPassword: setting({
+    describe: "password of the first admin accounts `pulse up` creates; generated and printed once when empty",
+    placeholder: "password",
+    default: "",
+    schema: z.string().refine((p) => p === "" || p.length >= 10, { error: "expected at least 10 characters" }),
+    secret: true,
+  }),
   dataDir: setting({
     describe: "directory for the embedded database and broker state",
     placeholder: "dir",
@@ -308,6 +327,11 @@ export function loadConfig<K extends SettingKey>(
     out[key] = parsed.data;
   }
   return out as Config<K>;
+}
+
+/** Was the setting given (flag or non-empty variable), rather than left to its default? */
+export function settingGiven(key: SettingKey, flags: Partial<Record<SettingKey, string>>, env: Record<string, string | undefined> = process.env): boolean {
+  return flags[key] !== undefined || Boolean(env[envOf(key)]);
 }
 
 /** For test runs: drop every PULSE_* variable except PULSE_TEST_*, and fix the time zone. */

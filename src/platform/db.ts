@@ -209,6 +209,17 @@ export function openTenantReads(o: ConnectOptions & { clients: number }): Tenant
   };
 }
 
+/**
+ * Tenant reads over an ordinary pool, each in its own transaction: for a database that takes
+ * one connection only (the embedded engine), where pipelined reads could not have their own.
+ */
+export function pooledTenantReads(sql: Sql): TenantReads {
+  return {
+    read: (tenantId, build) => withTenant(sql, tenantId, (tx) => build(tx)),
+    end: async () => {},
+  };
+}
+
 /** Runs `fn` as the worker role, which bypasses row-level security (ingest, evaluator, jobs). */
 export function asWorker<T>(sql: Sql, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return inRole(sql, "pulse_worker", null, fn);

@@ -1,20 +1,17 @@
 /**
- * Embedded PostgreSQL: PGlite (PostgreSQL compiled to WebAssembly) served on a Unix socket in
- * the data directory, so the rest of Pulse reaches it with postgres.js through the same code
- * as a real server. The socket lives in a 0700 directory: only this user can connect.
+ * Embedded PostgreSQL: PGlite served on a Unix socket in the data directory by a worker thread
+ * (pglite-worker.ts), so the rest of Pulse reaches it with postgres.js through the same code as
+ * a real server. The socket lives in a 0700 directory: only this user can connect.
  *
- * PGlite locates its wasm and data files relative to its own module, which Bun does not embed
- * in a compiled binary, so they are imported as files here and handed over explicitly.
+ * PGlite is one backend: every socket shares one session, and the protocol messages of two
+ * connections can interleave. Keep to ONE client connection (`maxConnections` is 1) and only
+ * transaction-local settings.
  */
 import { mkdir, rm, chmod } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import pgliteWasmPath from "../../node_modules/@electric-sql/pglite/dist/pglite.wasm" with { type: "file" };
-import initdbWasmPath from "../../node_modules/@electric-sql/pglite/dist/initdb.wasm" with { type: "file" };
-import pgliteDataPath from "../../node_modules/@electric-sql/pglite/dist/pglite.data" with { type: "file" };
 import { PulseError } from "./errors";
 import type { Logger } from "./log";
+import type { EngineReply, EngineRequest } from "./pglite-worker";
 
 export interface EmbeddedPostgres extends AsyncDisposable {
   /** postgres:// URL whose host is the socket directory (libpq style); use it with platform/db `connect`. */
@@ -26,6 +23,30 @@ export interface EmbeddedPostgres extends AsyncDisposable {
 
 /** Unix socket paths are limited to 107 bytes on Linux. */
 const MAX_SOCKET_PATH = 107;
+
+/**
+ * The worker's module: a file beside this one in development; in the compiled binary an extra
+ * entrypoint (scripts/build.ts), stored under its path from the repository root as `.js`.
+ */
+const WORKER = import.meta.url.includes("/$bunfs/") ? "/$bunfs/root/src/platform/pglite-worker.js" : new URL("./pglite-worker.ts", import.meta.url).href;
+
+function request(worker: Worker, msg: EngineRequest, want: EngineReply["op"]): Promise<EngineReply> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (e: MessageEvent<EngineReply>) => {
+      worker.removeEventListener("message", onMessage);
+      worker.removeEventListener("error", onError);
+      if (e.data.op === want) resolve(e.data);
+      else reject(new PulseError("UNAVAILABLE", `the embedded database failed: ${e.data.op === "failed" ? e.data.message : e.data.op}`));
+    };
+    const onError = (e: ErrorEvent) => {
+      worker.removeEventListener("message", onMessage);
+      reject(new PulseError("UNAVAILABLE", `the embedded database thread crashed: ${e.message}`));
+    };
+    worker.addEventListener("message", onMessage);
+    worker.addEventListener("error", onError, { once: true });
+    worker.postMessage(msg);
+  });
+}
 
 /**
  * Opens (creating on first use) the database in `dataDir`, or an in-memory one for
@@ -41,24 +62,23 @@ export async function startEmbeddedPostgres(o: { dataDir: string; runDir: string
   await chmod(runDir, 0o700);
   await rm(socketPath, { force: true });
 
-  const started = performance.now();
-  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
-    WebAssembly.compile(await Bun.file(pgliteWasmPath).arrayBuffer()),
-    WebAssembly.compile(await Bun.file(initdbWasmPath).arrayBuffer()),
-  ]);
   const dataDir = o.dataDir === "memory://" ? o.dataDir : resolve(o.dataDir);
-  const db = await PGlite.create(dataDir, { pgliteWasmModule, initdbWasmModule, fsBundle: Bun.file(pgliteDataPath) });
-  const maxConnections = 4;
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
-  await server.start();
-  o.log.info("embedded postgres ready", { dataDir, ms: Math.round(performance.now() - started) });
+  const maxConnections = 1;
+  const worker = new Worker(WORKER);
+  try {
+    const started = await request(worker, { op: "start", dataDir, socketPath, maxConnections }, "started");
+    o.log.info("embedded postgres ready", { dataDir, ms: started.op === "started" ? started.ms : undefined });
+  } catch (err) {
+    worker.terminate();
+    throw err;
+  }
 
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    await server.stop();
-    await db.close();
+    await request(worker, { op: "stop" }, "stopped").catch((err) => o.log.warn("embedded postgres did not stop cleanly", { err }));
+    worker.terminate();
     await rm(socketPath, { force: true });
   };
   return {

@@ -37,6 +37,8 @@ export interface IngressMeta {
   topic?: string;
   /** The edge already verified the device credential and applied rate limits (HTTP). */
   checked?: true;
+  /** The broker verified the device credential at connect (the embedded broker); rate limits still apply. */
+  authenticated?: true;
   /** Rejected at the edge already (a topic that does not parse, a payload over the limit): quarantine with this reason. */
   reject?: string;
   /** Original payload length when only its head travels (an oversized payload). */

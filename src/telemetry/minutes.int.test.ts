@@ -44,4 +44,32 @@ describePg("per-minute telemetry aggregates", () => {
     expect(buckets[0]!.max).toBe(Math.max(...first));
     expect(buckets[0]!.avg).toBeCloseTo(first.reduce((a, b) => a + b, 0) / first.length, 9);
   });
+
+  test("COPY and INSERT loading store the same rows, site, sequence and metrics included", async () => {
+    await using db = await testDb();
+    await addDevice(db.sql, { tenant: "acme", device: "d1" });
+    const rows = (tag: string): TelemetryRow[] =>
+      Array.from({ length: 50 }, (_, i) => ({
+        time: new Date(Date.now() - i * 1_000),
+        tenant: "acme",
+        device: "d1",
+        siteId: i % 2 ? "plant-1" : null,
+        msgType: "telemetry",
+        seq: i % 3 ? i : null,
+        metrics: { temp_c: i / 10, open: i % 4 === 0, label: `${tag}\t"x"\n` },
+        msgId: crypto.randomUUID(),
+      }));
+    const viaCopy = rows("copy");
+    const viaInsert = rows("insert");
+    expect(await asWorker(db.sql, (tx) => insertTelemetry(tx, viaCopy, "copy"))).toBe(50);
+    expect(await asWorker(db.sql, (tx) => insertTelemetry(tx, viaInsert, "insert"))).toBe(50);
+    expect(await asWorker(db.sql, (tx) => insertTelemetry(tx, viaInsert, "insert"))).toBe(0); // redelivered: stored once
+    const stored = await db.sql<{ msgId: string; siteId: string | null; seq: string | null; metrics: Record<string, unknown> }[]>`
+      select msg_id, site_id, seq, metrics from telemetry`;
+    const byId = new Map(stored.map((r) => [r.msgId, r]));
+    for (const r of [...viaCopy, ...viaInsert]) {
+      const s = byId.get(r.msgId)!;
+      expect([s.siteId, s.seq === null ? null : Number(s.seq), s.metrics]).toEqual([r.siteId, r.seq, r.metrics]);
+    }
+  });
 });

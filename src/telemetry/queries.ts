@@ -62,6 +62,9 @@ export function telemetryCopy(rows: readonly TelemetryRow[]): string {
   return out;
 }
 
+/** How rows reach the staging table: COPY (fastest), or a multi-row INSERT where COPY is unavailable (the embedded engine's socket). */
+export type BulkLoad = "copy" | "insert";
+
 /**
  * Inserts rows not stored before (same device, time and message id); returns how many were
  * new. COPY into a transaction-scoped staging table, then one INSERT … ON CONFLICT DO NOTHING:
@@ -69,14 +72,22 @@ export function telemetryCopy(rows: readonly TelemetryRow[]): string {
  * skip duplicates. The staging table is created in whatever session the transaction lands on,
  * so this stays correct behind a transaction-mode pooler.
  */
-export async function insertTelemetry(db: Tx, rows: readonly TelemetryRow[]): Promise<number> {
+export async function insertTelemetry(db: Tx, rows: readonly TelemetryRow[], load: BulkLoad = "copy"): Promise<number> {
   if (rows.length === 0) return 0;
   await db.unsafe("create temp table if not exists telemetry_stage (like telemetry including defaults) on commit delete rows");
-  const stream = await db.unsafe("copy telemetry_stage (time, tenant_id, device_id, site_id, msg_type, seq, metrics, msg_id) from stdin").writable();
-  await new Promise<void>((resolve, reject) => {
-    stream.on("error", reject);
-    stream.end(telemetryCopy(rows), () => resolve());
-  });
+  if (load === "copy") {
+    const stream = await db.unsafe("copy telemetry_stage (time, tenant_id, device_id, site_id, msg_type, seq, metrics, msg_id) from stdin").writable();
+    await new Promise<void>((resolve, reject) => {
+      stream.on("error", reject);
+      stream.end(telemetryCopy(rows), () => resolve());
+    });
+  } else {
+    await db`
+      insert into telemetry_stage (time, tenant_id, device_id, site_id, msg_type, seq, metrics, msg_id)
+      select * from unnest(${rows.map((r) => r.time.toISOString())}::timestamptz[], ${rows.map((r) => r.tenant)}::text[],
+        ${rows.map((r) => r.device)}::text[], ${rows.map((r) => r.siteId)}::text[], ${rows.map((r) => r.msgType)}::text[],
+        ${rows.map((r) => r.seq)}::int8[], ${jsonbArray(rows.map((r) => r.metrics))}::jsonb[], ${rows.map((r) => r.msgId)}::uuid[])`;
+  }
   const [r] = await db.unsafe(NEW_ROWS_AND_MINUTES);
   return Number(r!.stored);
 }

@@ -14,13 +14,14 @@ import {
   insertDiscoveredSensors,
   insertQuarantine,
   insertTelemetry,
+  type BulkLoad,
   updateLocations,
   type QuarantineRow,
   type StateRow,
   type TelemetryRow,
 } from "./queries";
 
-export type { QuarantineRow, TelemetryRow } from "./queries";
+export type { BulkLoad, QuarantineRow, TelemetryRow } from "./queries";
 
 export type Item =
   | {
@@ -64,7 +65,7 @@ export function deriveState(rows: readonly TelemetryRow[]): StateRow[] {
   return [...byDevice.values()];
 }
 
-async function writeItems(tx: Tx, items: readonly Item[]): Promise<Outcome> {
+async function writeItems(tx: Tx, items: readonly Item[], load: BulkLoad): Promise<Outcome> {
   const rows: TelemetryRow[] = [];
   const rejects: QuarantineRow[] = [];
   const sensors = new Map<string, { tenant: string; device: string; key: string }>();
@@ -79,7 +80,7 @@ async function writeItems(tx: Tx, items: readonly Item[]): Promise<Outcome> {
     for (const key of it.newSensors) sensors.set(`${tenant}/${device}/${key}`, { tenant, device, key });
     if (it.location) locations.set(`${tenant}/${device}`, { tenant, device, ...it.location });
   }
-  const stored = await insertTelemetry(tx, rows);
+  const stored = await insertTelemetry(tx, rows, load);
   await insertQuarantine(tx, rejects);
   // In key order: concurrent batches then lock the same rows in the same order, never deadlocking.
   await insertDiscoveredSensors(tx, byKey(sensors.values()));
@@ -96,6 +97,8 @@ export interface StoreOptions {
   keepAlive(): void;
   /** First and longest wait between attempts during an outage. */
   retryMs?: { first: number; max: number };
+  /** Default COPY; the embedded engine takes rows by INSERT. */
+  bulkLoad?: BulkLoad;
 }
 
 const isMissingDay = (e: unknown) => e instanceof PulseError && e.details?.sqlstate === "23514" && /no partition of relation/.test(e.message);
@@ -134,7 +137,7 @@ export async function storeItems(sql: Sql, items: readonly Item[], o: StoreOptio
   if (items.length === 0) return empty();
   for (;;) {
     try {
-      return await untilAvailable(o, "telemetry batch", () => asWorker(sql, (tx) => writeItems(tx, items)));
+      return await untilAvailable(o, "telemetry batch", () => asWorker(sql, (tx) => writeItems(tx, items, o.bulkLoad ?? "copy")));
     } catch (err) {
       if (isMissingDay(err)) {
         const times = items.flatMap((it) => (it.kind === "row" ? [it.row.time.getTime()] : []));

@@ -17,15 +17,17 @@ export interface Outbound {
 /**
  * Built once per MQTT message: a retry sends the very same frame, receive time included.
  * A payload over `maxPayloadBytes` travels as its first bytes only, already marked for
- * quarantine (a bus message has a size limit of its own).
+ * quarantine (a bus message has a size limit of its own). `authenticated`: the broker checked
+ * the device's token at connect, so the payload need not carry it.
  */
-export function toFrame(topic: string, payload: Uint8Array, at: number, maxPayloadBytes: number): Outbound {
+export function toFrame(topic: string, payload: Uint8Array, at: number, maxPayloadBytes: number, authenticated = false): Outbound {
   const parsed = parseTopic(topic);
   const tenant = parsed?.tenant ?? INVALID_TENANT;
   const device = parsed?.device ?? "";
   const type = parsed?.type ?? "telemetry";
   const meta: IngressMeta = { v: 1, src: "mqtt", tenant, device, type, at, id: messageId(tenant, device, parsed ? type : topic, payload), topic };
   let body = payload;
+  if (authenticated) meta.authenticated = true;
   if (!parsed) meta.reject = "BAD_TOPIC_FORMAT";
   else if (payload.length > maxPayloadBytes) {
     meta.reject = "PAYLOAD_TOO_LARGE";

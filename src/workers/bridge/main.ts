@@ -8,49 +8,54 @@
 import { serveHealth } from "../../platform/health";
 import type { Lifecycle } from "../../platform/lifecycle";
 import type { Logger } from "../../platform/log";
-import { LATENCY_BUCKETS, createMetrics } from "../../platform/metrics";
+import { LATENCY_BUCKETS, createMetrics, type Metrics } from "../../platform/metrics";
+import type { Bus } from "../../platform/bus/bus";
 import { openBus } from "../../platform/services";
 import { UPLINK_TOPIC_FILTERS } from "../../platform/subjects";
 import { Bundler } from "../../platform/bus/bundler";
 import { toFrame } from "./handler";
 import { MqttSession } from "./session";
 
-export interface BridgeConfig {
+export interface BridgeSettings {
   mqttUrl: string;
   mqttClientId: string;
   bridgeConnections: number;
+  maxPayloadBytes: number;
+}
+
+export interface BridgeConfig extends BridgeSettings {
   natsUrl: string;
   natsPrefix: string;
   busStorageGib: number;
   healthHost: string;
   healthPort: number;
-  maxPayloadBytes: number;
 }
 
 const SHARE_GROUP = "pulse-bridge";
 
 export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
   const bus = await openBus({ url: config.natsUrl, prefix: config.natsPrefix, storageGib: config.busStorageGib, role: "bridge", log, lifecycle });
-  const bundler = new Bundler(bus);
   const metrics = createMetrics("bridge");
-  const messages = metrics.counter("pulse_bridge_messages_total", "MQTT messages put on the bus", ["result"]);
-  const publishSeconds = metrics.histogram("pulse_bridge_publish_seconds", "MQTT message received to stored on the bus", LATENCY_BUCKETS);
-  const sessions: MqttSession[] = [];
-  metrics.gauge("pulse_bridge_connections", "MQTT connections up", [], (g) => g.set(sessions.filter((c) => c.connected).length));
+  const bridge = startBridge({ bus, metrics }, config, log, lifecycle);
   const health = serveHealth({
     host: config.healthHost,
     port: config.healthPort,
     flag: "--health-port",
     metrics,
-    checks: {
-      mqtt: async () => {
-        if (!sessions.some((c) => c.connected)) throw new Error("no broker connection");
-      },
-      bus: () => bus.backlog("TELEMETRY"),
-    },
+    checks: { mqtt: bridge.check, bus: () => bus.backlog("TELEMETRY") },
   });
   lifecycle.defer(() => health.stop());
+  await new Promise<void>((resolve) => lifecycle.signal.addEventListener("abort", () => resolve(), { once: true }));
+  log.info("bridge stopping");
+}
 
+/** Connects to the broker and forwards its uplink traffic until the lifecycle stops. */
+export function startBridge(e: { bus: Bus; metrics: Metrics }, config: BridgeSettings, log: Logger, lifecycle: Lifecycle): { check: () => Promise<void> } {
+  const bundler = new Bundler(e.bus);
+  const messages = e.metrics.counter("pulse_bridge_messages_total", "MQTT messages put on the bus", ["result"]);
+  const publishSeconds = e.metrics.histogram("pulse_bridge_publish_seconds", "MQTT message received to stored on the bus", LATENCY_BUCKETS);
+  const sessions: MqttSession[] = [];
+  e.metrics.gauge("pulse_bridge_connections", "MQTT connections up", [], (g) => g.set(sessions.filter((c) => c.connected).length));
   const shared = config.bridgeConnections > 1;
   const filters = UPLINK_TOPIC_FILTERS.map((f) => (shared ? `$share/${SHARE_GROUP}/${f}` : f));
   const onMessage = async (topic: string, payload: Buffer) => {
@@ -68,8 +73,11 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   }
   lifecycle.defer(() => Promise.all(sessions.map((s) => s.stop())));
   log.info("bridge started", { connections: config.bridgeConnections, filters });
-  await new Promise<void>((resolve) => lifecycle.signal.addEventListener("abort", () => resolve(), { once: true }));
-  log.info("bridge stopping");
+  return {
+    check: async () => {
+      if (!sessions.some((c) => c.connected)) throw new Error("no broker connection");
+    },
+  };
 }
 
 /** Publishes until the bus confirms, backing off while it cannot; "stopped" on shutdown. */

@@ -13,7 +13,7 @@ import { decodeBundle, decodeIngress, type IngressMeta } from "../../platform/su
 import { checkToken, type DeviceDirectory, type IngestDevice } from "../../devices/service";
 import { parseEnvelope, withoutToken, type Envelope, type EnvelopeLimits, type MetricValue } from "../../telemetry/envelope";
 import { admit, type RateLimits } from "../../telemetry/rate-limit";
-import { deriveState, storeItems, untilAvailable, type Item, type Outcome } from "../../telemetry/service";
+import { deriveState, storeItems, untilAvailable, type BulkLoad, type Item, type Outcome } from "../../telemetry/service";
 import type { StateWriter } from "../../telemetry/state-writer";
 
 export interface IngestDeps {
@@ -26,6 +26,7 @@ export interface IngestDeps {
   stats: IngestStats;
   /** Deliveries after which the bus gives a message up: the last one is quarantined instead. */
   maxDeliver: number;
+  bulkLoad?: BulkLoad;
 }
 
 export function ingestStats(metrics: Metrics) {
@@ -120,7 +121,7 @@ function classify(deps: IngestDeps, e: Entry, device: IngestDevice | null | unde
   if (device.siteId && !env.siteId) return reject(d, raw, "MISSING_SITE_ID", undefined, env);
   if (device.siteId && env.siteId !== device.siteId) return reject(d, raw, "SITE_MISMATCH_REGISTRY_VS_PAYLOAD", `registered at ${device.siteId}`, env);
   if (!d.meta.checked) {
-    const bad = checkToken(device, env.token);
+    const bad = d.meta.authenticated ? null : checkToken(device, env.token);
     if (bad) return reject(d, raw, bad, undefined, env);
     const limited = admit(deps.limits, d.meta.tenant, d.meta.device);
     if (limited !== "ok") return reject(d, raw, "RATE_LIMITED", `${limited} rate limit`, env);
@@ -151,7 +152,7 @@ export async function handleBatch(deps: IngestDeps, batch: readonly BusMessage[]
   const started = performance.now();
   const all = entries(batch);
   const keys = all.flatMap(({ d }) => (d && !d.meta.reject ? [{ tenant: d.meta.tenant, device: d.meta.device }] : []));
-  const store = { log: deps.log, signal, keepAlive: () => batch.forEach((m) => m.working()) };
+  const store = { log: deps.log, signal, bulkLoad: deps.bulkLoad, keepAlive: () => batch.forEach((m) => m.working()) };
   const devices = await untilAvailable(store, "device lookup", () => deps.directory.lookup(keys));
   const items = all.map((e) => classify(deps, e, e.d ? devices.get(`${e.d.meta.tenant}/${e.d.meta.device}`) : undefined));
   let outcome: Outcome;

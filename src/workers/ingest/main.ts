@@ -2,13 +2,22 @@
 import { serveHealth } from "../../platform/health";
 import type { Lifecycle } from "../../platform/lifecycle";
 import type { Logger } from "../../platform/log";
-import { createMetrics } from "../../platform/metrics";
+import { createMetrics, type Metrics } from "../../platform/metrics";
+import type { Bus } from "../../platform/bus/bus";
+import type { Sql } from "../../platform/db";
 import { openBus, openDatabase } from "../../platform/services";
 import { createGuards, type GuardSettings } from "../../telemetry/guards";
 import { StateWriter } from "../../telemetry/state-writer";
+import type { BulkLoad } from "../../telemetry/service";
 import { handleBatch, ingestStats, type IngestDeps } from "./handler";
 
-export interface IngestConfig extends GuardSettings {
+export interface IngestSettings extends GuardSettings {
+  ingestBatch: number;
+  ingestWaitMs: number;
+  ingestConcurrency: number;
+}
+
+export interface IngestConfig extends IngestSettings {
   databaseUrl: string;
   dbPoolMax: number;
   natsUrl: string;
@@ -16,20 +25,12 @@ export interface IngestConfig extends GuardSettings {
   busStorageGib: number;
   healthHost: string;
   healthPort: number;
-  ingestBatch: number;
-  ingestWaitMs: number;
-  ingestConcurrency: number;
 }
 
 export async function runIngest(config: IngestConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
   const sql = await openDatabase({ url: config.databaseUrl, role: "ingest", log, lifecycle, max: config.dbPoolMax });
   const bus = await openBus({ url: config.natsUrl, prefix: config.natsPrefix, storageGib: config.busStorageGib, role: "ingest", log, lifecycle });
   const metrics = createMetrics("ingest");
-  metrics.gauge("pulse_bus_backlog_messages", "messages waiting in the stream, or delivered and not yet acknowledged", ["stream", "state"], async (g) => {
-    const b = await bus.backlog("TELEMETRY");
-    g.set({ stream: "TELEMETRY", state: "pending" }, b.pending);
-    g.set({ stream: "TELEMETRY", state: "in_flight" }, b.inFlight);
-  });
   const health = serveHealth({
     host: config.healthHost,
     port: config.healthPort,
@@ -38,7 +39,19 @@ export async function runIngest(config: IngestConfig, log: Logger, lifecycle: Li
     checks: { database: () => sql`select 1`, bus: () => bus.backlog("TELEMETRY") },
   });
   lifecycle.defer(() => health.stop());
+  log.info("ingest started", { batch: config.ingestBatch, concurrency: config.ingestConcurrency, healthPort: health.port });
+  await consumeTelemetry({ sql, bus, metrics }, config, log, lifecycle);
+  log.info("ingest stopped");
+}
 
+/** Stores TELEMETRY from the bus until the lifecycle stops; `pulse up` runs it beside the other roles. */
+export async function consumeTelemetry(e: { sql: Sql; bus: Bus; metrics: Metrics; bulkLoad?: BulkLoad }, config: IngestSettings, log: Logger, lifecycle: Lifecycle): Promise<void> {
+  const { sql, bus, metrics } = e;
+  metrics.gauge("pulse_bus_backlog_messages", "messages waiting in the stream, or delivered and not yet acknowledged", ["stream", "state"], async (g) => {
+    const b = await bus.backlog("TELEMETRY");
+    g.set({ stream: "TELEMETRY", state: "pending" }, b.pending);
+    g.set({ stream: "TELEMETRY", state: "in_flight" }, b.inFlight);
+  });
   const stats = ingestStats(metrics);
   const state = new StateWriter(sql, log, 1000, (rows, seconds) => {
     stats.stateRows.inc(rows);
@@ -53,9 +66,9 @@ export async function runIngest(config: IngestConfig, log: Logger, lifecycle: Li
     log,
     stats,
     maxDeliver: bus.maxDeliver,
+    bulkLoad: e.bulkLoad,
   };
   metrics.gauge("pulse_ingest_device_cache_entries", "devices held in the registry cache", [], (g) => g.set(deps.directory.size));
-  log.info("ingest started", { batch: config.ingestBatch, concurrency: config.ingestConcurrency, healthPort: health.port });
   await bus.consume({
     stream: "TELEMETRY",
     maxBatch: config.ingestBatch,
@@ -64,5 +77,4 @@ export async function runIngest(config: IngestConfig, log: Logger, lifecycle: Li
     signal: lifecycle.signal,
     handle: (batch) => handleBatch(deps, batch, lifecycle.signal).then(() => undefined),
   });
-  log.info("ingest stopped");
 }

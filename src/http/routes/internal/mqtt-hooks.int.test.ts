@@ -4,7 +4,7 @@ import { withTenant } from "../../../platform/db";
 import { apiHarness, HOOK_SECRET, type ApiHarness } from "../../../testing/api";
 import { describePg } from "../../../testing/db";
 import { addDevice } from "../../../testing/fixtures";
-import { deviceIdentity, topicAllowed } from "./mqtt-hooks";
+import { deviceIdentity, topicAllowed } from "../../../devices/credentials";
 
 describe("device topics", () => {
   const id = { tenantId: "acme", deviceId: "pump-1" };

@@ -6,25 +6,10 @@
  * user database (and its deny-by-default `no_match`) decides.
  */
 import { z } from "zod";
-import { deviceCredentialValid } from "../../../devices/credentials";
-import { DEVICE_ID, TENANT_ID } from "../../../platform/ids";
+import { deviceCredentialValid, deviceIdentity, topicAllowed } from "../../../devices/credentials";
 import { route } from "../../api/route";
 
 const Result = z.object({ result: z.enum(["allow", "deny", "ignore"]), is_superuser: z.boolean().optional() });
-
-/** `{tenant}/{device}` (the certificate CN form too), or null for a service account. */
-export function deviceIdentity(username: string | undefined): { tenantId: string; deviceId: string } | null {
-  const parts = (username ?? "").split("/");
-  if (parts.length !== 2) return null;
-  const [tenantId, deviceId] = parts as [string, string];
-  return TENANT_ID.test(tenantId) && DEVICE_ID.test(deviceId) ? { tenantId, deviceId } : null;
-}
-
-/** A topic or filter inside the device's own subtree; wildcards only below it. */
-export function topicAllowed(topic: string, id: { tenantId: string; deviceId: string }): boolean {
-  const prefix = `tenant/${id.tenantId}/device/${id.deviceId}/`;
-  return topic.startsWith(prefix) && topic.length > prefix.length && !topic.startsWith("$");
-}
 
 export const mqttHookRoutes = [
   route({
