@@ -60,7 +60,8 @@ export async function seedDemo(sql: Sql): Promise<SimulatedDevice[]> {
       await revokeAllTokens(tx, DEFAULT_TENANT, id);
       tokens.set(id, (await issueToken(tx, { tenantId: DEFAULT_TENANT, deviceId: id, label: "pulse up --demo", createdBy: null })).token);
     }
-    return DEVICES.map(([device, profile, site]) => ({ tenant: DEFAULT_TENANT, device, token: tokens.get(device)!, profile, siteId: SITES[site]!.siteId }));
+    // Every 10 s, faster than real devices, so charts fill while someone watches.
+    return DEVICES.map(([device, profile, site]) => ({ tenant: DEFAULT_TENANT, device, token: tokens.get(device)!, profile, siteId: SITES[site]!.siteId, intervalMs: 10_000 }));
   });
 }
 

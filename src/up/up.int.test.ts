@@ -187,4 +187,25 @@ describe("pulse up", () => {
     const same = await startUp({ dataDir: up.dataDir }).catch((e: Error) => e);
     expect(String(same)).toContain("is in use by another pulse");
   });
+
+  test("--demo seeds sites and devices in the default tenant and their simulated telemetry arrives; a restart keeps one fleet", async () => {
+    let up = await startUp({ args: ["--demo"] });
+    const dataDir = up.dataDir;
+    try {
+      const token = await up.login();
+      const devices = await up.api("GET", "/api/v1/customer/devices?limit=100&search=demo", { token });
+      expect(devices.status).toBe(200);
+      expect(devices.body.total).toBe(12);
+      const sites = await up.api("GET", "/api/v1/customer/sites", { token });
+      expect(sites.body.total).toBe(3);
+      await waitFor("demo telemetry", async () => (await up.api("GET", "/api/v1/customer/devices/demo-freezer-01/telemetry/latest", { token })).body, (b) => JSON.stringify(b).includes("temp_c"), 90_000);
+      expect(await up.stop("SIGTERM")).toBe(0);
+      up = await startUp({ dataDir, args: ["--demo"] });
+      const again = await up.api("GET", "/api/v1/customer/devices?limit=100&search=demo", { token: await up.login() });
+      expect(again.body.total).toBe(12);
+    } finally {
+      await up.stop("SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
