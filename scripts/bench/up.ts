@@ -1,16 +1,17 @@
 /**
- * `bun run bench:up [--path mqtt|http|all] [--messages N] [--devices N] [--binary dist/pulse]`
+ * `bun run bench:up [--path mqtt|http|http-batch|all] [--messages N] [--devices N] [--binary dist/pulse]`
  *
  * `pulse up` on embedded defaults (PGlite, local bus, embedded broker), fed by the pipeline
  * benchmark's load generator (scripts/loadgen.ts): devices registered over the API, MQTT with
- * per-device credentials (QoS 1) or HTTP one message per request.
+ * per-device credentials (QoS 1), HTTP one message per request, or HTTP batches of 100.
  *
- * Per path: a run as fast as it takes (the sustainable rate is what gets stored per second),
- * then a run at 3× that rate (it must shed load — HTTP 429/503, withheld PUBACKs — and lose
- * nothing it acknowledged). The process's RSS is sampled throughout. At the end `pulse up` is
- * stopped and restarted on the same data directory (time to ready), stopped again, and the
- * embedded database is opened directly to count what was stored against what was acknowledged.
- * Prints one JSON line per run.
+ * First, per path, a run as fast as it takes: the sustainable rate is what gets stored per
+ * second. Then `pulse up` restarts (time to ready on an existing data directory) with a local
+ * bus of `--overload-bus-mib` and each path runs at 3× its sustainable rate: the bus fills and
+ * `pulse up` must shed load (HTTP 503, withheld PUBACKs) without losing what it acknowledged.
+ * The process's RSS is sampled throughout. At the end `pulse up` is stopped and the embedded
+ * database opened directly to count what was stored against what was acknowledged.
+ * Prints one JSON line per run. BENCH_CPU_PROF=dir writes a CPU profile of the first `pulse up`.
  */
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
@@ -26,11 +27,10 @@ import { loadHttp, loadMqtt, type LoadResult, type SimDevice } from "../loadgen"
 const { values: args } = parseArgs({
   options: {
     path: { type: "string", default: "all" },
+    "overload-bus-mib": { type: "string", default: "8" },
     messages: { type: "string", default: "100000" },
     devices: { type: "string", default: "500" },
     binary: { type: "string" },
-    /** The local bus budget; small values show shedding sooner. */
-    "bus-storage-gib": { type: "string", default: "0.25" },
   },
 });
 const N = Number(args.messages);
@@ -68,7 +68,7 @@ async function waitStored(up: UpProcess, base: number, n: number, timeoutMs = 30
   for (;;) {
     const stored = (await metric(up, "pulse_ingest_messages_total", 'result="stored"')) - base;
     if (stored >= n || Date.now() > deadline) return { stored, at: performance.now() };
-    await Bun.sleep(100);
+    await Bun.sleep(500); // a scrape costs the event loop a little: not too often
   }
 }
 
@@ -91,9 +91,12 @@ async function registerDevices(up: UpProcess, token: string, prefix: string): Pr
   return devices;
 }
 
-const send = (up: UpProcess, path: "mqtt" | "http", devices: SimDevice[], messages: number, rate: number, tag: string): Promise<LoadResult> =>
-  path === "http"
-    ? loadHttp({ baseUrl: up.url, devices, messages, rate, concurrency: 64, batch: 1 })
+type Path = "mqtt" | "http" | "http-batch";
+const PATHS: readonly Path[] = ["mqtt", "http", "http-batch"];
+
+const send = (up: UpProcess, path: Path, devices: SimDevice[], messages: number, rate: number, tag: string): Promise<LoadResult> =>
+  path !== "mqtt"
+    ? loadHttp({ baseUrl: up.url, devices, messages, rate, concurrency: path === "http" ? 64 : 8, batch: path === "http" ? 1 : 100 })
     : loadMqtt({ url: up.mqttUrl, devices, messages, rate, connections: devices.length, inflight: 4, clientPrefix: `bench-${tag}`, perDevice: true });
 
 interface RunResult {
@@ -102,7 +105,7 @@ interface RunResult {
   accepted: number;
 }
 
-async function run(up: UpProcess, token: string, path: "mqtt" | "http", mode: "max" | "overload", rate: number): Promise<RunResult> {
+async function run(up: UpProcess, token: string, path: Path, mode: "max" | "overload", rate: number): Promise<RunResult> {
   const prefix = `${path}-${mode}`;
   const devices = await registerDevices(up, token, prefix);
   const warm = await send(up, path, devices, devices.length, 0, `${prefix}-warm`);
@@ -123,7 +126,7 @@ async function run(up: UpProcess, token: string, path: "mqtt" | "http", mode: "m
     line: {
       bench: "up",
       path,
-      mode: path === "mqtt" ? "qos1-per-device" : "single",
+      mode: { mqtt: "qos1-per-device", http: "single", "http-batch": "batch-100" }[path],
       run: mode,
       messages: N,
       target_rate: rate || "max",
@@ -156,29 +159,37 @@ async function verify(dataDir: string, runs: RunResult[]) {
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), "pulse-bench-up-"));
-const env = { PULSE_DEVICE_RATE: "0", PULSE_API_RATE: "0", PULSE_BUS_STORAGE_GIB: args["bus-storage-gib"] };
+const env = { PULSE_DEVICE_RATE: "0", PULSE_API_RATE: "0" };
+const prof = process.env.BENCH_CPU_PROF;
+const start = (extra: Record<string, string> = {}) =>
+  startUp({ dataDir, binary: args.binary, env: { ...env, ...extra }, bunArgs: prof ? ["--cpu-prof-md", `--cpu-prof-dir=${prof}`] : [] });
 const runs: RunResult[] = [];
 try {
-  let up = await startUp({ dataDir, binary: args.binary, env });
+  let up = await start();
   say(`pulse up ready in ${up.ready.startMs} ms (first start) on ${dataDir}`);
   const token = await up.login();
-  const paths = args.path === "all" ? (["mqtt", "http"] as const) : ([args.path as "mqtt" | "http"] as const);
+  const paths = args.path === "all" ? PATHS : [args.path as Path];
+  const sustained = new Map<Path, number>();
   for (const path of paths) {
     const max = await run(up, token, path, "max", 0);
     console.log(JSON.stringify(max.line));
     runs.push(max);
-    const over = await run(up, token, path, "overload", 3 * Number(max.line.msgs_per_s));
-    console.log(JSON.stringify(over.line));
-    runs.push(over);
+    sustained.set(path, Number(max.line.msgs_per_s));
   }
   await up.stop("SIGTERM");
   const started = performance.now();
-  up = await startUp({ dataDir, binary: args.binary, env });
+  up = await start({ PULSE_BUS_STORAGE_GIB: String(Number(args["overload-bus-mib"]) / 1024) });
   const readyMs = Math.round(performance.now() - started);
+  console.log(JSON.stringify({ bench: "up", run: "restart", ready_ms: readyMs, reported_start_ms: up.ready.startMs }));
+  const again = await up.login();
+  for (const path of paths) {
+    const over = await run(up, again, path, "overload", 3 * sustained.get(path)!);
+    console.log(JSON.stringify({ ...over.line, bus_mib: Number(args["overload-bus-mib"]) }));
+    runs.push(over);
+  }
   await up.stop("SIGTERM");
   await verify(dataDir, runs);
   for (const r of runs) console.log(JSON.stringify({ ...r.line, verified: true }));
-  console.log(JSON.stringify({ bench: "up", run: "restart", ready_ms: readyMs, reported_start_ms: up.ready.startMs }));
 } finally {
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -33,6 +33,8 @@ export interface UpOptions {
   binary?: string;
   /** Working directory of the process. */
   cwd?: string;
+  /** Options for bun itself (from source only), e.g. a CPU profile. */
+  bunArgs?: string[];
   args?: string[];
   env?: Record<string, string>;
   ports?: { http: number; mqtt: number; ws: number };
@@ -59,7 +61,7 @@ export async function startUp(o: UpOptions = {}): Promise<UpProcess> {
   const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), "pulse-up-")));
   const ports = o.ports ?? { http: await freePort(), mqtt: await freePort(), ws: await freePort() };
   const args = ["up", "--data-dir", dataDir, "--http-host", "127.0.0.1", "--http-port", String(ports.http), "--mqtt-port", String(ports.mqtt), "--mqtt-ws-port", String(ports.ws), ...(o.args ?? [])];
-  const cmd = o.binary ? [o.binary, ...args] : [process.execPath, ENTRY, ...args];
+  const cmd = o.binary ? [o.binary, ...args] : [process.execPath, ...(o.bunArgs ?? []), ENTRY, ...args];
   const env = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/tmp", PULSE_LOG_FORMAT: "json", PULSE_ADMIN_PASSWORD: UP_PASSWORD, ...o.env };
   const proc = Bun.spawn(cmd, { env, cwd: o.cwd, stdout: "pipe", stderr: "pipe" });
   const out: string[] = [];

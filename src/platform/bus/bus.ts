@@ -31,6 +31,13 @@ export const STREAMS: readonly StreamSpec[] = [
   { key: "NOTIFY", token: "notify", consumer: "deliver-notify", share: 0.08 },
 ];
 
+/** Delivery semantics both implementations share. */
+export const DUPLICATE_WINDOW_MS = 120_000;
+/** A delivered message not settled within this is delivered again (`working()` extends it). */
+export const ACK_WAIT_MS = 30_000;
+/** Deliveries before the bus gives a message up (handlers quarantine it on the last one). */
+export const MAX_DELIVER = 20;
+
 export const streamSpec = (key: StreamKey): StreamSpec => STREAMS.find((s) => s.key === key)!;
 
 /**

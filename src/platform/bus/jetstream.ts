@@ -18,7 +18,7 @@ import {
 } from "@nats-io/jetstream";
 import { PulseError } from "../errors";
 import type { Logger } from "../log";
-import { busNames, streamSpec, STREAMS, type Backlog, type Bus, type BusMessage, type ConsumeOptions, type PubAck, type StreamKey } from "./bus";
+import { ACK_WAIT_MS, busNames, DUPLICATE_WINDOW_MS, MAX_DELIVER, streamSpec, STREAMS, type Backlog, type Bus, type BusMessage, type ConsumeOptions, type PubAck, type StreamKey } from "./bus";
 import { runBatches } from "./batches";
 
 export interface JetStreamOptions {
@@ -34,9 +34,6 @@ export interface JetStreamOptions {
   ackWaitMs?: number;
 }
 
-const DUPLICATE_WINDOW_MS = 120_000;
-const ACK_WAIT_MS = 30_000;
-const MAX_DELIVER = 20;
 const MAX_ACK_PENDING = 20_000;
 
 /** Creates or updates every stream and its durable consumer; safe to run from every replica. */

@@ -14,11 +14,12 @@
  * after their delay; a message is delivered at most `maxDeliver` times, then parked until the
  * next start (the handlers quarantine a message before that).
  */
-import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fdatasync as fdatasyncAsync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlink, unlinkSync, writeSync } from "node:fs";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { PulseError } from "../errors";
 import type { Logger } from "../log";
-import { busNames, STREAMS, type Backlog, type Bus, type BusMessage, type ConsumeOptions, type PubAck, type StreamKey } from "./bus";
+import { ACK_WAIT_MS, busNames, DUPLICATE_WINDOW_MS, MAX_DELIVER, STREAMS, type Backlog, type Bus, type BusMessage, type ConsumeOptions, type PubAck, type StreamKey } from "./bus";
 import { runBatches } from "./batches";
 
 export interface LocalBusOptions {
@@ -31,9 +32,6 @@ export interface LocalBusOptions {
   segmentBytes?: number;
 }
 
-const DUPLICATE_WINDOW_MS = 120_000;
-const ACK_WAIT_MS = 30_000;
-const MAX_DELIVER = 20;
 const SEGMENT_BYTES = 4 * 1024 * 1024;
 /** length u32, crc32 u32, then seq f64, stream u8, subject length u16, subject, data. */
 const HEADER = 8;
@@ -117,6 +115,8 @@ function readRecords(buf: Uint8Array): { records: Array<{ seq: number; stream: S
   }
   return { records, torn: at !== buf.length };
 }
+
+const fdatasync = promisify(fdatasyncAsync);
 
 const segmentName = (id: number) => `${String(id).padStart(16, "0")}.seg`;
 
@@ -243,7 +243,9 @@ class LocalBus implements Bus {
       this.syncWaiters = [];
       this.syncWanted = false;
       try {
-        if (this.active.fd !== null) fdatasyncSync(this.active.fd);
+        // On the thread pool: the event loop keeps serving while the disk catches up.
+        const fd = this.active.fd;
+        if (fd !== null) await fdatasync(fd);
         for (const w of waiters) w.resolve();
       } catch (err) {
         const e = new PulseError("UNAVAILABLE", `the bus could not sync its log: ${(err as Error).message}`, undefined, { cause: err });
@@ -255,11 +257,21 @@ class LocalBus implements Bus {
 
   private rotate(): void {
     const old = this.active;
-    fdatasyncSync(old.fd!);
-    closeSync(old.fd!);
+    const fd = old.fd!;
+    fdatasyncSync(fd);
+    // A sync in flight may still hold this descriptor: close it once that one is done.
+    if (this.syncing) void this.syncing.finally(() => closeSync(fd));
+    else closeSync(fd);
     old.fd = null;
     this.active = this.openSegment(old.id + 1);
-    if (old.live === 0) unlinkSync(old.path);
+    if (old.live === 0) this.remove(old);
+  }
+
+  /** Deletes a segment whose messages are all settled, off the event loop; a leftover is only redelivered (idempotently) next start. */
+  private remove(seg: Segment): void {
+    unlink(seg.path, (err) => {
+      if (err && err.code !== "ENOENT") this.o.log.warn("could not delete a finished bus segment", { path: seg.path, err: err.message });
+    });
   }
 
   private release(e: Entry): void {
@@ -267,7 +279,7 @@ class LocalBus implements Bus {
     s.bytes -= e.data.length;
     const seg = e.segment;
     seg.live--;
-    if (seg.live === 0 && seg !== this.active && seg.fd === null) unlinkSync(seg.path);
+    if (seg.live === 0 && seg !== this.active && seg.fd === null) this.remove(seg);
   }
 
   private schedulePump(): void {
