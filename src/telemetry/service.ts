@@ -49,18 +49,27 @@ function add(a: Outcome, b: Outcome): Outcome {
   return { stored: a.stored + b.stored, duplicates: a.duplicates + b.duplicates, quarantined: a.quarantined };
 }
 
-/** Latest state per device in these rows: the newest times, and each metric's newest value. */
+/**
+ * Latest state per device in these rows: the newest times, and each metric's newest value.
+ * Walks the rows newest first (the later of two rows with the same time wins, as in arrival
+ * order), so a metric is set once per device and batch: under load a device sends several
+ * messages per batch, and only its newest values cost anything.
+ */
 export function deriveState(rows: readonly TelemetryRow[]): StateRow[] {
+  const order = rows.map((_, i) => i).sort((a, b) => rows[b]!.time.getTime() - rows[a]!.time.getTime() || b - a);
   const byDevice = new Map<string, StateRow>();
-  for (const r of [...rows].sort((a, b) => a.time.getTime() - b.time.getTime())) {
+  for (const i of order) {
+    const r = rows[i]!;
     const key = `${r.tenant}/${r.device}`;
-    const s = byDevice.get(key) ?? { tenant: r.tenant, device: r.device, lastHeartbeatAt: null, lastTelemetryAt: null, lastSeenAt: r.time, latest: {} };
-    s.lastSeenAt = r.time;
-    if (r.msgType === "heartbeat") s.lastHeartbeatAt = r.time;
-    else s.lastTelemetryAt = r.time;
-    const t = r.time.toISOString();
-    for (const [k, v] of Object.entries(r.metrics)) s.latest[k] = { v, t };
-    byDevice.set(key, s);
+    let s = byDevice.get(key);
+    if (!s) {
+      s = { tenant: r.tenant, device: r.device, lastHeartbeatAt: null, lastTelemetryAt: null, lastSeenAt: r.time, latest: {} };
+      byDevice.set(key, s);
+    }
+    if (r.msgType === "heartbeat") s.lastHeartbeatAt ??= r.time;
+    else s.lastTelemetryAt ??= r.time;
+    let t: string | undefined;
+    for (const k in r.metrics) if (!Object.hasOwn(s.latest, k)) s.latest[k] = { v: r.metrics[k]!, t: (t ??= r.time.toISOString()) };
   }
   return [...byDevice.values()];
 }

@@ -21,3 +21,11 @@ test("a batch's rows become one state per device", () => {
     { tenant: "t", device: "d2", lastHeartbeatAt: null, lastTelemetryAt: at(1), lastSeenAt: at(1), latest: { c: { v: 1, t: at(1).toISOString() } } },
   ]);
 });
+
+test("of two rows with the same time the later one wins, and metrics named like Object's own members are kept", () => {
+  const row = (s: number, metrics: Record<string, number>, id: string) => ({ time: at(s), tenant: "t", device: "d", siteId: null, msgType: "telemetry", seq: null, metrics, msgId: id });
+  const [state] = deriveState([row(1, { a: 1, constructor: 7 }, "m1"), row(1, { a: 2 }, "m2")]);
+  expect(state!.latest).toEqual({ a: { v: 2, t: at(1).toISOString() }, constructor: { v: 7, t: at(1).toISOString() } });
+  const merged = mergeState(mergeState(undefined, { ...state!, latest: {} }), state!);
+  expect(merged.latest.constructor).toEqual({ v: 7, t: at(1).toISOString() });
+});

@@ -22,8 +22,9 @@ export function mergeState(into: StateRow | undefined, s: StateRow): StateRow {
   into.lastHeartbeatAt = later(into.lastHeartbeatAt, s.lastHeartbeatAt);
   into.lastTelemetryAt = later(into.lastTelemetryAt, s.lastTelemetryAt);
   into.lastSeenAt = later(into.lastSeenAt, s.lastSeenAt)!;
-  for (const [k, v] of Object.entries(s.latest)) {
-    const cur = into.latest[k];
+  for (const k in s.latest) {
+    const v = s.latest[k]!;
+    const cur = Object.hasOwn(into.latest, k) ? into.latest[k] : undefined;
     if (!cur || cur.t <= v.t) into.latest[k] = v;
   }
   return into;
