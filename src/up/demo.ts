@@ -66,7 +66,7 @@ export async function seedDemo(sql: Sql): Promise<SimulatedDevice[]> {
 }
 
 /** Seeds the demo fleet and starts simulating it in the background until `signal` aborts. */
-export async function startDemo(o: { sql: Sql; log: Logger; signal: AbortSignal; httpPort: number; mqttPort: number | null; mqttUrl: string | null }): Promise<void> {
+export async function startDemo(o: { sql: Sql; log: Logger; signal: AbortSignal; httpPort: number; mqttPort: number | null }): Promise<void> {
   const devices = await seedDemo(o.sql);
   const { runFleet } = await import("../simulate/service");
   // Devices use the embedded broker; with an external broker they post over HTTP (its users are its own).

@@ -146,14 +146,18 @@ export async function runUp(config: UpConfig, log: Logger, lifecycle: Lifecycle,
 
   let mqtt: { check: () => Promise<void>; tcpPort: number | null; wsPort: number | null; name: string };
   if (config.mqttUrl) {
-    const bridge = startBridge({ bus, metrics }, config as UpConfig & { mqttUrl: string }, log, lifecycle);
+    const bridge = startBridge({ bus, metrics }, { ...config, mqttUrl: config.mqttUrl }, log, lifecycle);
     mqtt = { check: bridge.check, tcpPort: null, wsPort: null, name: `MQTT broker at ${new URL(config.mqttUrl).host}` };
   } else {
     const broker = await startEmbeddedBroker(config, { sql: db.sql, bus, metrics }, log, lifecycle);
     mqtt = { check: async () => {}, tcpPort: broker.tcpPort, wsPort: broker.wsPort, name: "embedded MQTT broker" };
   }
   const http = await startHttp({ sql: db.sql, reads: db.reads, bus, metrics, checks: { mqtt: mqtt.check } }, config, log, lifecycle);
-  const ingest = consumeTelemetry({ sql: db.sql, bus, metrics, bulkLoad: db.bulkLoad }, config, log, lifecycle);
+  // Ingest failing for good (not an outage: those it rides out) stops the whole process.
+  const ingest = consumeTelemetry({ sql: db.sql, bus, metrics, bulkLoad: db.bulkLoad }, config, log, lifecycle).catch((err: unknown) => {
+    lifecycle.stop("ingest failed");
+    throw err;
+  });
 
   const ready: UpReady = {
     httpPort: http.port,
@@ -167,7 +171,7 @@ export async function runUp(config: UpConfig, log: Logger, lifecycle: Lifecycle,
   onReady?.(ready);
   log.info("pulse is up", { ...ready, accounts: accounts ? { admin: accounts.admin, operator: accounts.operator } : null });
   if (config.demo) {
-    await startDemo({ sql: db.sql, log, signal: lifecycle.signal, httpPort: http.port, mqttPort: mqtt.tcpPort, mqttUrl: config.mqttUrl });
+    await startDemo({ sql: db.sql, log, signal: lifecycle.signal, httpPort: http.port, mqttPort: mqtt.tcpPort });
   }
 
   await new Promise<void>((resolve) => lifecycle.signal.addEventListener("abort", () => resolve(), { once: true }));
