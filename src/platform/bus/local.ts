@@ -206,13 +206,30 @@ class LocalBus implements Bus {
     const seq = ++this.seq;
     const record = encodeRecord(seq, key, subject, data);
     if (this.active.bytes > 0 && this.active.bytes + record.length > this.segmentBytes) this.rotate();
-    writeSync(this.active.fd!, record);
-    this.active.bytes += record.length;
+    this.append(record, subject);
     this.enqueue({ seq, stream: key, subject, data, segment: this.active, deliveries: 0, deliveredAt: 0, settled: false });
     if (opts.msgId) this.remember(opts.msgId, seq);
     await this.sync();
     this.schedulePump();
     return { stream, seq, duplicate: false };
+  }
+
+  /**
+   * Appends a record. A failed write (a full disk) may leave part of it behind, after which
+   * nothing in that file could be read back: later appends go to a fresh segment instead.
+   */
+  private append(record: Uint8Array, subject: string): void {
+    try {
+      writeSync(this.active.fd!, record);
+      this.active.bytes += record.length;
+    } catch (err) {
+      try {
+        this.rotate();
+      } catch (rotateErr) {
+        this.o.log.error("the bus could not start a new segment after a failed write", { err: rotateErr });
+      }
+      throw new PulseError("UNAVAILABLE", `the bus could not write its log: ${(err as Error).message}`, { subject }, { cause: err });
+    }
   }
 
   private remember(msgId: string, seq: number): void {
