@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { loadConfig, settingGiven, type SettingKey } from "../src/platform/config";
+import type { UpReady } from "../src/up/main";
 import { API_SETTINGS, boot, GUARD_SETTINGS, withSettings } from "./boot";
 
 const KEYS = [
@@ -43,10 +44,8 @@ export function registerUp(program: Command): void {
   });
 }
 
-type Ready = Parameters<NonNullable<Parameters<typeof import("../src/up/main").runUp>[3]>>[0];
-
 /** What a person needs after starting: where things are and how to sign in. */
-function banner(r: Ready): string {
+function banner(r: UpReady): string {
   const lines = [
     `Pulse is up (${r.startMs} ms).`,
     `  Console    http://localhost:${r.httpPort}/app/`,

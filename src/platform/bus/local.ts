@@ -155,7 +155,7 @@ class LocalBus implements Bus {
   }
 
   /** Loads what earlier runs left unacknowledged, then opens a fresh segment for appends. */
-  recover(): number {
+  recover(): void {
     mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
     const files = readdirSync(this.o.dir).filter((f) => /^\d{16}\.seg$/.test(f)).sort();
     let recovered = 0;
@@ -176,7 +176,6 @@ class LocalBus implements Bus {
     }
     this.active = this.openSegment(lastId + 1);
     if (recovered > 0) this.o.log.info("bus recovered unacknowledged messages", { messages: recovered, segments: files.length });
-    return recovered;
   }
 
   private openSegment(id: number): Segment {
@@ -419,8 +418,8 @@ class LocalBus implements Bus {
 }
 
 /** Opens the bus in `dir`, recovering whatever an earlier run left unacknowledged. */
-export function openLocalBus(o: LocalBusOptions): Bus & { recovered: number } {
+export function openLocalBus(o: LocalBusOptions): Bus {
   const bus = new LocalBus(o);
-  const recovered = bus.recover();
-  return Object.assign(bus, { recovered });
+  bus.recover();
+  return bus;
 }
