@@ -11,6 +11,8 @@ import m0009 from "../../sql/0009_retention.sql" with { type: "text" };
 import m0010 from "../../sql/0010_api.sql" with { type: "text" };
 import m0011 from "../../sql/0011_telemetry_minute.sql" with { type: "text" };
 import m0012 from "../../sql/0012_device_list.sql" with { type: "text" };
+import m0013 from "../../sql/0013_alerts.sql" with { type: "text" };
+import m0014 from "../../sql/0014_notify.sql" with { type: "text" };
 
 export const MIGRATION_FILES: ReadonlyArray<{ file: string; sql: string }> = [
   { file: "0001_foundation.sql", sql: m0001 },
@@ -25,4 +27,6 @@ export const MIGRATION_FILES: ReadonlyArray<{ file: string; sql: string }> = [
   { file: "0010_api.sql", sql: m0010 },
   { file: "0011_telemetry_minute.sql", sql: m0011 },
   { file: "0012_device_list.sql", sql: m0012 },
+  { file: "0013_alerts.sql", sql: m0013 },
+  { file: "0014_notify.sql", sql: m0014 },
 ];

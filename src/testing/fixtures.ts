@@ -4,7 +4,7 @@
  * a tenant table, the schema test fails until this seed covers it.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { asWorker, type Sql } from "../platform/db";
+import { asWorker, type Sql, type Tx } from "../platform/db";
 
 export const LIFELINE_GATEWAY = "00000000-0000-4000-8000-000000000101";
 export const TEMP_PROBE = "00000000-0000-4000-8000-000000000102";
@@ -64,7 +64,45 @@ export async function seedTenant(sql: Sql, tenantId: string): Promise<void> {
     await tx`insert into device_group_members (tenant_id, group_id, device_id) values (${tenantId}, ${group!.groupId}, 'gw-1')`;
     await tx`insert into audit_log (tenant_id, category, action, actor_type, actor_id)
              values (${tenantId}, 'devices', 'device.created', 'user', 'u-1')`;
+    await seedAlerting(tx, tenantId);
   });
+}
+
+/** One row in every alerting and notification table (rules, alerts, channels, on-call, routes). */
+async function seedAlerting(tx: Tx, tenantId: string): Promise<void> {
+  await tx`insert into device_status_policies (tenant_id, stale_after_seconds, offline_after_seconds) values (${tenantId}, 60, 300)`;
+  await tx`insert into device_connection_events (tenant_id, device_id, event, reason, status_to, at)
+           values (${tenantId}, 'gw-1', 'CONNECTED', 'first_seen', 'ONLINE', now())`;
+  const [policy] = await tx<{ policyId: string }[]>`
+    insert into escalation_policies (tenant_id, name, levels) values (${tenantId}, 'Default', ${tx.json([{ delayMinutes: 15, channelIds: [] }])})
+    returning policy_id`;
+  const [rule] = await tx<{ ruleId: string }[]>`
+    insert into alert_rules (tenant_id, name, rule_type, severity, definition, escalation_policy_id)
+    values (${tenantId}, 'Hot', 'threshold', 4, ${tx.json({ conditions: [{ metric: "temp_c", op: "GT", value: 80 }] })}, ${policy!.policyId})
+    returning rule_id`;
+  const [alert] = await tx<{ alertId: string }[]>`
+    insert into alerts (tenant_id, device_id, site_id, rule_id, alert_type, fingerprint, severity, summary)
+    values (${tenantId}, 'gw-1', 'site-1', ${rule!.ruleId}, 'THRESHOLD', ${`RULE:${rule!.ruleId}:gw-1`}, 4, 'gw-1: temp_c above 80')
+    returning alert_id`;
+  const [event] = await tx<{ eventId: string }[]>`
+    insert into alert_events (tenant_id, alert_id, transition, actor) values (${tenantId}, ${alert!.alertId}, 'OPEN', 'evaluator') returning event_id`;
+  await tx`insert into maintenance_windows (tenant_id, name, starts_at) values (${tenantId}, 'Overhaul', now())`;
+  await tx`insert into rule_state (tenant_id, rule_id, device_id, state) values (${tenantId}, ${rule!.ruleId}, 'gw-1', ${tx.json({ v: 1 })})`;
+  await tx`insert into bus_outbox (tenant_id, stream, msg_id, payload) values (${tenantId}, 'NOTIFY', ${`event-${event!.eventId}`}, ${tx.json({ v: 1 })})`;
+  const [channel] = await tx<{ channelId: string }[]>`
+    insert into notification_channels (tenant_id, name, channel_type, config)
+    values (${tenantId}, 'Ops hook', 'webhook', ${tx.json({ url: "https://example.test/hook" })}) returning channel_id`;
+  await tx`insert into notification_routes (tenant_id, name, channel_id) values (${tenantId}, 'All', ${channel!.channelId})`;
+  const [schedule] = await tx<{ scheduleId: string }[]>`
+    insert into oncall_schedules (tenant_id, name) values (${tenantId}, 'Primary') returning schedule_id`;
+  await tx`insert into oncall_layers (tenant_id, schedule_id, name, rotation, shift_hours, starts_at, responders)
+           values (${tenantId}, ${schedule!.scheduleId}, 'Week', 'weekly', 168, now(), ${tx.json([{ name: "Ann", email: "ann@example.test" }])})`;
+  await tx`insert into oncall_overrides (tenant_id, schedule_id, responder, starts_at, ends_at)
+           values (${tenantId}, ${schedule!.scheduleId}, ${tx.json({ name: "Bob", email: "bob@example.test" })}, now(), now() + interval '1 hour')`;
+  await tx`insert into notification_deliveries (tenant_id, idempotency_key, alert_id, event_id, channel_id, channel_type, transition)
+           values (${tenantId}, ${`${event!.eventId}:${channel!.channelId}`}, ${alert!.alertId}, ${event!.eventId}, ${channel!.channelId}, 'webhook', 'OPEN')`;
+  await tx`insert into message_routes (tenant_id, name, topic_filter, destination_type, destination_config)
+           values (${tenantId}, 'Everything', ${`tenant/${tenantId}/device/+/telemetry`}, 'webhook', ${tx.json({ url: "https://example.test/in" })})`;
 }
 
 /** A registered, active device with a provision token; returns the token. */
