@@ -123,3 +123,46 @@ export function parseTopic(topic: string): { tenant: string; device: string; typ
   if (!type || !TENANT_ID.test(parts[1]!) || !DEVICE_ID.test(parts[3]!)) return null;
   return { tenant: parts[1]!, device: parts[3]!, type };
 }
+
+/** Alert transitions that notify (NOTIFY stream); ESCALATED carries the escalation level reached. */
+export type NotifyTransition = "OPEN" | "ACKNOWLEDGED" | "CLOSED" | "ESCALATED";
+
+/**
+ * A NOTIFY job: one alert transition to route and deliver (`pulse deliver`). Written to
+ * `bus_outbox` in the transaction that made the transition, published after commit with the
+ * message id `alert-event-{eventId}`. A replay names the one delivery to send again.
+ */
+export interface NotifyJob {
+  v: 1;
+  tenant: string;
+  alertId: number;
+  eventId: number;
+  transition: NotifyTransition;
+  level: number;
+  replayDeliveryId?: number;
+}
+
+/** A ROUTES job: one stored device message that matched one message route. */
+export interface RouteJob {
+  v: 1;
+  tenant: string;
+  routeId: string;
+  device: string;
+  /** The MQTT topic the message came in on (or its HTTP equivalent). */
+  topic: string;
+  msgType: string;
+  /** The device message's id. With routeId it makes the job's message id. */
+  msgId: string;
+  receivedAt: number;
+  /** The stored row: time and metrics. */
+  time: number;
+  metrics: Record<string, unknown>;
+}
+
+/** Telemetry the evaluator looks at (EVALUATE stream): what one ingest batch stored for a tenant. */
+export interface EvaluateJob {
+  v: 1;
+  tenant: string;
+  /** [device, time ms, msgType, metrics] per stored row. */
+  rows: Array<[string, number, string, Record<string, unknown>]>;
+}

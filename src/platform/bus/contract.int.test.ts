@@ -1,15 +1,18 @@
 import { describe, expect, test } from "bun:test";
 import { PulseError } from "../errors";
-import type { BusMessage } from "./bus";
+import { partitionOf, shardPartitions, type BusMessage, type StreamKey } from "./bus";
 import { describeNats, testBus, type BusKind } from "../../testing/bus";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
 /** Consumes until `until` says stop (or 10 s pass), collecting what each batch received. */
-async function collect(bus: TestBus["bus"], o: { maxBatch: number; handle: (b: BusMessage[]) => void | Promise<void>; until: () => boolean }) {
+async function collect(
+  bus: TestBus["bus"],
+  o: { maxBatch: number; handle: (b: BusMessage[]) => void | Promise<void>; until: () => boolean; stream?: StreamKey; partitions?: number[] },
+) {
   const ctl = new AbortController();
-  const done = bus.consume({ stream: "TELEMETRY", maxBatch: o.maxBatch, maxWaitMs: 20, concurrency: 2, signal: ctl.signal, handle: async (b) => o.handle(b) });
+  const done = bus.consume({ stream: o.stream ?? "TELEMETRY", partitions: o.partitions, maxBatch: o.maxBatch, maxWaitMs: 20, concurrency: 2, signal: ctl.signal, handle: async (b) => o.handle(b) });
   const deadline = Date.now() + 10_000;
   while (!o.until() && Date.now() < deadline) await Bun.sleep(10);
   ctl.abort();
@@ -72,7 +75,7 @@ suite(`${kind} bus`, () => {
   });
 
   test("a full stream refuses new messages with a retryable backpressure error, keeping the old ones", async () => {
-    await using t = await testBus({ kind, storageBytes: 1024 / 0.6 }); // TELEMETRY: 1 KiB
+    await using t = await testBus({ kind, storageBytes: 1024 / 0.5 }); // TELEMETRY: 1 KiB
     const results = [];
     for (let i = 0; i < 20; i++) results.push(await t.bus.publish("TELEMETRY", "acme", enc("x".repeat(100))).then(() => "ok", (e) => e));
     const refused = results.filter((r) => r !== "ok") as PulseError[];
@@ -81,6 +84,27 @@ suite(`${kind} bus`, () => {
     expect(refused[0]!.code).toBe("UNAVAILABLE");
     expect(refused[0]!.details?.backpressure).toBe(true);
     expect((await t.bus.backlog("TELEMETRY")).pending).toBe(results.filter((r) => r === "ok").length);
+  });
+
+  test("a partitioned stream gives each tenant's messages to the replica that owns its partition", async () => {
+    await using t = await testBus({ kind });
+    const tenants = Array.from({ length: 24 }, (_, i) => `tenant-${i}`);
+    for (const tenant of tenants) await t.bus.publish("EVALUATE", tenant, enc(tenant));
+    const owned = shardPartitions("EVALUATE", 1, 3);
+    const seen: string[] = [];
+    const expected = tenants.filter((x) => owned.includes(partitionOf(x, 8)));
+    await collect(t.bus, {
+      stream: "EVALUATE",
+      partitions: owned,
+      maxBatch: 10,
+      handle: (batch) => {
+        for (const m of batch) (seen.push(dec(m.data)), m.ack());
+      },
+      until: () => seen.length >= expected.length,
+    });
+    await Bun.sleep(100);
+    expect(seen.sort()).toEqual(expected.sort());
+    expect((await t.bus.backlog("EVALUATE")).pending).toBe(tenants.length - expected.length);
   });
 });
 }

@@ -18,7 +18,7 @@ import {
 } from "@nats-io/jetstream";
 import { PulseError } from "../errors";
 import type { Logger } from "../log";
-import { ACK_WAIT_MS, busNames, DUPLICATE_WINDOW_MS, MAX_DELIVER, streamSpec, STREAMS, type Backlog, type Bus, type BusMessage, type ConsumeOptions, type PubAck, type StreamKey } from "./bus";
+import { ACK_WAIT_MS, allPartitions, busNames, DUPLICATE_WINDOW_MS, MAX_DELIVER, STREAMS, type Backlog, type Bus, type BusMessage, type ConsumeOptions, type PubAck, type StreamKey } from "./bus";
 import { runBatches } from "./batches";
 
 export interface JetStreamOptions {
@@ -56,16 +56,20 @@ async function ensureStreams(jsm: JetStreamManager, prefix: string, storageBytes
     const existing = await jsm.streams.info(name).catch(() => null);
     if (!existing) await jsm.streams.add(config);
     else if (existing.config.max_bytes !== config.max_bytes) await jsm.streams.update(name, { ...existing.config, max_bytes: config.max_bytes });
-    const consumer = {
-      durable_name: spec.consumer,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(ackWaitMs),
-      max_deliver: MAX_DELIVER,
-      max_ack_pending: MAX_ACK_PENDING,
-    };
-    const hasConsumer = await jsm.consumers.info(name, spec.consumer).catch(() => null);
-    if (!hasConsumer) await jsm.consumers.add(name, consumer);
+    for (const p of allPartitions(spec.key)) {
+      const { name: durable, filter } = names.consumer(spec.key, p);
+      const consumer = {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(ackWaitMs),
+        max_deliver: MAX_DELIVER,
+        max_ack_pending: MAX_ACK_PENDING,
+        ...(filter ? { filter_subject: filter } : {}),
+      };
+      const hasConsumer = await jsm.consumers.info(name, durable).catch(() => null);
+      if (!hasConsumer) await jsm.consumers.add(name, consumer);
+    }
   }
 }
 
@@ -119,19 +123,24 @@ class JetStreamBus implements Bus {
   }
 
   async consume(o: ConsumeOptions): Promise<void> {
-    const consumer = await this.js.consumers.get(this.names.stream(o.stream), streamSpec(o.stream).consumer);
+    const stream = this.names.stream(o.stream);
+    const consumers = await Promise.all((o.partitions ?? allPartitions(o.stream)).map((p) => this.js.consumers.get(stream, this.names.consumer(o.stream, p).name)));
     await runBatches(o, this.o.log, async (push) => {
-      const messages = await consumer.consume({
-        max_messages: Math.max(o.maxBatch * (o.concurrency + 1), 256),
-        callback: (m) => push(wrap(m)),
-      });
-      return () => messages.close().then(() => undefined);
+      const all = await Promise.all(
+        consumers.map((consumer) =>
+          consumer.consume({
+            max_messages: Math.max(o.maxBatch * (o.concurrency + 1), 256),
+            callback: (m) => push(wrap(m)),
+          }),
+        ),
+      );
+      return () => Promise.all(all.map((messages) => messages.close())).then(() => undefined);
     });
   }
 
   async backlog(key: StreamKey): Promise<Backlog> {
-    const info = await this.jsm.consumers.info(this.names.stream(key), streamSpec(key).consumer);
-    return { pending: info.num_pending, inFlight: info.num_ack_pending };
+    const infos = await Promise.all(allPartitions(key).map((p) => this.jsm.consumers.info(this.names.stream(key), this.names.consumer(key, p).name)));
+    return { pending: infos.reduce((n, i) => n + i.num_pending, 0), inFlight: infos.reduce((n, i) => n + i.num_ack_pending, 0) };
   }
 
   async close(): Promise<void> {

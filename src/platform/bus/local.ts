@@ -19,7 +19,7 @@ import { promisify } from "node:util";
 import { join } from "node:path";
 import { PulseError } from "../errors";
 import type { Logger } from "../log";
-import { ACK_WAIT_MS, busNames, DUPLICATE_WINDOW_MS, MAX_DELIVER, STREAMS, type Backlog, type Bus, type BusMessage, type ConsumeOptions, type PubAck, type StreamKey } from "./bus";
+import { ACK_WAIT_MS, busNames, DUPLICATE_WINDOW_MS, MAX_DELIVER, streamSpec, STREAMS, type Backlog, type Bus, type BusMessage, type ConsumeOptions, type PubAck, type StreamKey } from "./bus";
 import { runBatches } from "./batches";
 
 export interface LocalBusOptions {
@@ -56,12 +56,16 @@ interface Entry {
   deliveredAt: number;
   settled: boolean;
   consumer?: Consumer;
+  /** Partition of a partitioned stream's message, else 0. */
+  partition: number;
 }
 
 interface Consumer {
   push: (m: BusMessage) => void;
   limit: number;
   inFlight: number;
+  /** Partitions it takes (null: all). In one process one consumer takes them all, so a partition nobody takes would hold up the queue. */
+  partitions: ReadonlySet<number> | null;
 }
 
 interface StreamState {
@@ -169,7 +173,7 @@ class LocalBus implements Bus {
       const segment: Segment = { id, path, fd: null, bytes: 0, live: 0 };
       for (const r of records) {
         this.seq = Math.max(this.seq, r.seq);
-        this.enqueue({ seq: r.seq, stream: r.stream, subject: r.subject, data: r.data, segment, deliveries: 0, deliveredAt: 0, settled: false });
+        this.enqueue({ seq: r.seq, stream: r.stream, subject: r.subject, data: r.data, segment, deliveries: 0, deliveredAt: 0, settled: false, partition: partitionIn(r.stream, r.subject) });
         recovered++;
       }
       if (segment.live === 0) unlinkSync(path);
@@ -206,7 +210,7 @@ class LocalBus implements Bus {
     const record = encodeRecord(seq, key, subject, data);
     if (this.active.bytes > 0 && this.active.bytes + record.length > this.segmentBytes) this.rotate();
     this.append(record, subject);
-    this.enqueue({ seq, stream: key, subject, data, segment: this.active, deliveries: 0, deliveredAt: 0, settled: false });
+    this.enqueue({ seq, stream: key, subject, data, segment: this.active, deliveries: 0, deliveredAt: 0, settled: false, partition: partitionIn(key, subject) });
     if (opts.msgId) this.remember(opts.msgId, seq);
     await this.sync();
     this.schedulePump();
@@ -310,19 +314,35 @@ class LocalBus implements Bus {
   /** Hands queued messages to the stream's consumers, round-robin, within each one's limit. */
   private pump(key: StreamKey): void {
     const s = this.streams.get(key)!;
-    while (s.queue.length > 0 && s.consumers.length > 0) {
-      let consumer: Consumer | undefined;
-      for (let i = 0; i < s.consumers.length; i++) {
-        const c = s.consumers[(s.next + i) % s.consumers.length]!;
-        if (c.inFlight < c.limit) {
-          consumer = c;
-          s.next = (s.next + i + 1) % s.consumers.length;
-          break;
-        }
-      }
+    if (s.consumers.some((c) => c.partitions)) return this.pumpPartitioned(s);
+    while (s.queue.length > 0) {
+      const consumer = this.pick(s, 0);
       if (!consumer) return;
       this.deliver(s, s.queue.shift()!, consumer);
     }
+  }
+
+  /** Skips past messages of partitions nobody with room takes; order within a partition is kept. */
+  private pumpPartitioned(s: StreamState): void {
+    if (!s.consumers.some((c) => c.inFlight < c.limit)) return;
+    const kept: Entry[] = [];
+    for (const e of s.queue) {
+      const consumer = this.pick(s, e.partition);
+      if (consumer) this.deliver(s, e, consumer);
+      else kept.push(e);
+    }
+    s.queue = kept;
+  }
+
+  private pick(s: StreamState, partition: number): Consumer | undefined {
+    for (let i = 0; i < s.consumers.length; i++) {
+      const c = s.consumers[(s.next + i) % s.consumers.length]!;
+      if (c.inFlight < c.limit && (!c.partitions || c.partitions.has(partition))) {
+        s.next = (s.next + i + 1) % s.consumers.length;
+        return c;
+      }
+    }
+    return undefined;
   }
 
   private deliver(s: StreamState, e: Entry, c: Consumer): void {
@@ -389,7 +409,7 @@ class LocalBus implements Bus {
   async consume(o: ConsumeOptions): Promise<void> {
     const s = this.streams.get(o.stream)!;
     await runBatches(o, this.o.log, async (push) => {
-      const consumer: Consumer = { push, limit: Math.max(o.maxBatch * (o.concurrency + 1), 256), inFlight: 0 };
+      const consumer: Consumer = { push, limit: Math.max(o.maxBatch * (o.concurrency + 1), 256), inFlight: 0, partitions: o.partitions ? new Set(o.partitions) : null };
       s.consumers.push(consumer);
       this.schedulePump();
       return async () => {
@@ -415,6 +435,12 @@ class LocalBus implements Bus {
       if (this.active.live === 0) unlinkSync(this.active.path);
     }
   }
+}
+
+/** `<token>.<partition>.<tenant>` on partitioned streams (the local bus has no prefix). */
+function partitionIn(key: StreamKey, subject: string): number {
+  if (!streamSpec(key).partitions) return 0;
+  return Number(subject.split(".", 2)[1]);
 }
 
 /** Opens the bus in `dir`, recovering whatever an earlier run left unacknowledged. */
