@@ -14,6 +14,7 @@ const OWNED_PACKAGES: ReadonlyArray<{ pkg: RegExp; allowed: RegExp; why: string 
   { pkg: /^@electric-sql\/pglite/, allowed: /^src\/platform\/pglite-worker\.ts$/, why: "PGlite runs in src/platform/pglite-worker.ts" },
   { pkg: /^@nats-io\//, allowed: /^src\/platform\/bus\/jetstream\.ts$/, why: "NATS is used through the Bus interface" },
   { pkg: /^hono(\/|$)/, allowed: /^src\/http\//, why: "hono belongs to src/http" },
+  { pkg: /^nodemailer$/, allowed: /^src\/notify\/senders\/email\.ts$/, why: "e-mail is sent through src/notify/senders" },
   { pkg: /^(aedes|ws)$/, allowed: /^src\/up\/broker\.ts$/, why: "the embedded MQTT broker lives in src/up/broker.ts" },
   { pkg: /^prom-client$/, allowed: /^src\/platform\/metrics\.ts$/, why: "metrics are made through src/platform/metrics.ts" },
 ];
