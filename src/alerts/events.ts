@@ -4,7 +4,7 @@
  * caller's transaction. The outbox relay publishes it after commit, so a committed transition
  * is always announced and a rolled-back one never is.
  */
-import type { Db } from "../platform/db";
+import { jsonbArray, type Db } from "../platform/db";
 import type { NotifyJob, NotifyTransition } from "../platform/subjects";
 
 export type AlertTransition = NotifyTransition | "SILENCED" | "UNSILENCED";
@@ -28,7 +28,7 @@ export async function recordAlertEvents(db: Db, events: readonly AlertEventInput
     insert into alert_events (tenant_id, alert_id, transition, level, actor, details, at)
     select * from unnest(${events.map((e) => e.tenant)}::text[], ${events.map((e) => e.alertId)}::bigint[],
       ${events.map((e) => e.transition)}::text[], ${events.map((e) => e.level ?? 0)}::smallint[],
-      ${events.map((e) => e.actor)}::text[], ${events.map((e) => JSON.stringify(e.details ?? {}))}::jsonb[],
+      ${events.map((e) => e.actor)}::text[], ${jsonbArray(events.map((e) => e.details ?? {}))}::jsonb[],
       ${events.map((e) => (e.at ?? new Date()).toISOString())}::timestamptz[])
     returning event_id, tenant_id, alert_id, transition, level`;
   const jobs: NotifyJob[] = rows
@@ -45,5 +45,5 @@ export async function queueNotifyJobs(db: Db, jobs: readonly NotifyJob[]): Promi
     insert into bus_outbox (tenant_id, stream, msg_id, payload)
     select * from unnest(${jobs.map((j) => j.tenant)}::text[], ${jobs.map(() => "NOTIFY")}::text[],
       ${jobs.map((j) => (j.replayDeliveryId ? `replay-${j.replayDeliveryId}-${Date.now()}` : `alert-event-${j.eventId}`))}::text[],
-      ${jobs.map((j) => JSON.stringify(j))}::jsonb[])`;
+      ${jsonbArray(jobs)}::jsonb[])`;
 }

@@ -48,7 +48,7 @@ export const HOOK_SECRET = "test-hook-secret-0123456789abcdef";
  * in-process all share one "address").
  */
 export async function apiHarness(
-  o: { apiRate?: number; apiBurst?: number; oidcIssuer?: string; publicLimit?: boolean; log?: Logger; seed?: string[] } = {},
+  o: { apiRate?: number; apiBurst?: number; oidcIssuer?: string; publicLimit?: boolean; log?: Logger; seed?: string[]; egressAllow?: string[] } = {},
 ): Promise<ApiHarness> {
   const log = o.log ?? quietLog;
   const db = await testDb();
@@ -68,6 +68,7 @@ export async function apiHarness(
       apiBurst: o.apiBurst ?? 1000,
       mqttHookSecret: HOOK_SECRET,
       deviceCacheTtl: 60,
+      egressAllow: o.egressAllow ?? [],
     },
     log,
   );

@@ -33,6 +33,17 @@ async function victimParams(sql: Sql): Promise<Record<string, string>> {
       transportId: await one(tx`select transport_id from device_transports where tenant_id = ${MARK} limit 1`),
       credentialId: await one(tx`select credential_id from device_credentials where tenant_id = ${MARK} limit 1`),
       userId: await one(tx`select user_id from users where tenant_id = ${MARK} limit 1`),
+      ruleId: await one(tx`select rule_id from alert_rules where tenant_id = ${MARK} limit 1`),
+      alertId: await one(tx`select alert_id from alerts where tenant_id = ${MARK} limit 1`),
+      windowId: await one(tx`select window_id from maintenance_windows where tenant_id = ${MARK} limit 1`),
+      channelId: await one(tx`select channel_id from notification_channels where tenant_id = ${MARK} limit 1`),
+      // Serves notification-routes/:routeId and message-routes/:routeId alike: either is tenant B's.
+      routeId: await one(tx`select route_id from notification_routes where tenant_id = ${MARK} limit 1`),
+      policyId: await one(tx`select policy_id from escalation_policies where tenant_id = ${MARK} limit 1`),
+      scheduleId: await one(tx`select schedule_id from oncall_schedules where tenant_id = ${MARK} limit 1`),
+      layerId: await one(tx`select layer_id from oncall_layers where tenant_id = ${MARK} limit 1`),
+      overrideId: await one(tx`select override_id from oncall_overrides where tenant_id = ${MARK} limit 1`),
+      deadLetterId: await one(tx`select dead_letter_id from dead_letter_messages where tenant_id = ${MARK} limit 1`),
     };
   });
 }

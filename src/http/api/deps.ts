@@ -5,12 +5,14 @@ import type { Sql, TenantReads } from "../../platform/db";
 import { openIdentity, type IdentitySettings } from "../../identity/service";
 import { TokenBuckets } from "../../telemetry/rate-limit";
 import type { ApiDeps } from "./route";
+import { egressPolicy } from "../../notify/egress";
 
 export interface ApiSettings extends IdentitySettings {
   apiRate: number;
   apiBurst: number;
   mqttHookSecret: string;
   deviceCacheTtl: number;
+  egressAllow: readonly string[];
 }
 
 /** Unauthenticated endpoints (sign-in, activation): per client address. */
@@ -27,5 +29,5 @@ export async function createApiDeps(sql: Sql, reads: TenantReads, s: ApiSettings
   }
   const identity = await openIdentity(sql, s);
   log.info("identity ready", { mode: identity.mode, issuer: identity.issuer, audience: identity.audience });
-  return { sql, reads, identity, log, limits, publicLimits, mqttHookSecret: s.mqttHookSecret, credentialTtlSeconds: s.deviceCacheTtl };
+  return { sql, reads, identity, log, limits, publicLimits, mqttHookSecret: s.mqttHookSecret, credentialTtlSeconds: s.deviceCacheTtl, egress: egressPolicy(s.egressAllow) };
 }

@@ -17,7 +17,7 @@ describePg("API during a database outage", () => {
     try {
       await migrate(sql, loadMigrations(), { log: quietLog });
       await seedTenant(sql, "acme");
-      const deps = await createApiDeps(sql, reads, { oidcIssuer: "", oidcAudience: "pulse-api", oidcJwksUrl: "", accessTokenTtl: 900, sessionTtl: 3600, apiRate: 0, apiBurst: 1, mqttHookSecret: "", deviceCacheTtl: 60 }, quietLog);
+      const deps = await createApiDeps(sql, reads, { oidcIssuer: "", oidcAudience: "pulse-api", oidcJwksUrl: "", accessTokenTtl: 900, sessionTtl: 3600, apiRate: 0, apiBurst: 1, mqttHookSecret: "", deviceCacheTtl: 60, egressAllow: [] }, quietLog);
       const app = createApp({ log: quietLog, metrics: createMetrics("serve"), checks: {}, api: deps });
       const token = await deps.identity.builtin!.accessToken({ userId: crypto.randomUUID(), tenantId: "acme", email: "a@acme.test", displayName: null, roles: ["customer"], status: "ACTIVE", lastLoginAt: null, createdAt: new Date(), updatedAt: new Date() });
       const get = () => app.request("/api/v1/customer/devices/gw-1", { headers: { authorization: `Bearer ${token}` } });

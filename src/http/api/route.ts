@@ -12,6 +12,7 @@ import type { Logger } from "../../platform/log";
 import type { TokenBuckets } from "../../telemetry/rate-limit";
 import type { Identity } from "../../identity/service";
 import type { Principal } from "../../identity/principal";
+import type { EgressPolicy } from "../../notify/egress";
 import type { AppEnv } from "../app";
 import { authenticate, authorise, type Access } from "./access";
 
@@ -31,6 +32,8 @@ export interface ApiDeps {
   mqttHookSecret: string;
   /** Device-cache TTL, quoted to callers when a credential change takes effect. */
   credentialTtlSeconds: number;
+  /** Where test sends (channels, message routes) may connect: private addresses only if allowed. */
+  egress: EgressPolicy;
 }
 
 type Obj = z.ZodObject<z.ZodRawShape>;

@@ -19,6 +19,18 @@ import { devicePartRoutes } from "../routes/customer/device-parts";
 import { telemetryRoutes } from "../routes/customer/telemetry";
 import { fleetRoutes } from "../routes/customer/fleet";
 import { auditRoutes } from "../routes/customer/audit";
+import { notificationChannelRoutes } from "../routes/customer/notification-channels";
+import { notificationRouteRoutes } from "../routes/customer/notification-routes";
+import { escalationPolicyRoutes } from "../routes/customer/escalation-policies";
+import { oncallRoutes } from "../routes/customer/oncall";
+import { messageRouteRoutes } from "../routes/customer/message-routes";
+import { deliveryRoutes } from "../routes/customer/deliveries";
+import { deadLetterRoutes } from "../routes/customer/dead-letters";
+import { alertRuleRoutes } from "../routes/customer/alert-rules";
+import { alertRoutes } from "../routes/customer/alerts";
+import { maintenanceWindowRoutes } from "../routes/customer/maintenance-windows";
+import { deviceStatusRoutes } from "../routes/customer/device-status";
+import { operatorAlertRoutes } from "../routes/operator/alerts";
 
 export const API_ROUTES: readonly RouteDef[] = [
   ...authRoutes,
@@ -30,4 +42,6 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...tenantRoutes, ...inventoryRoutes, ...operatorUserRoutes, ...customerUserRoutes,
   ...customerTemplateRoutes, ...operatorTemplateRoutes, ...devicePartRoutes,
   ...telemetryRoutes, ...fleetRoutes, ...auditRoutes,
+  ...notificationChannelRoutes, ...notificationRouteRoutes, ...escalationPolicyRoutes, ...oncallRoutes, ...messageRouteRoutes, ...deliveryRoutes, ...deadLetterRoutes,
+  ...alertRuleRoutes, ...alertRoutes, ...maintenanceWindowRoutes, ...deviceStatusRoutes, ...operatorAlertRoutes,
 ];
