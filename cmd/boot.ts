@@ -15,8 +15,11 @@ export const GUARD_SETTINGS = [
 ] as const satisfies readonly SettingKey[];
 
 /** What `serve` needs for identity, API limits and the broker hooks. */
+export const EVALUATE_SETTINGS = ["evaluateShard", "evaluateTickMs"] as const satisfies readonly SettingKey[];
+export const DELIVER_SETTINGS = ["deliverAttempts", "deliverBackoffMs", "deliverMaxBackoffMs", "deliverConcurrency", "egressAllow"] as const satisfies readonly SettingKey[];
+
 export const API_SETTINGS = [
-  "oidcIssuer", "oidcAudience", "oidcJwksUrl", "accessTokenTtl", "sessionTtl", "apiRate", "apiBurst", "mqttHookSecret",
+  "oidcIssuer", "oidcAudience", "oidcJwksUrl", "accessTokenTtl", "sessionTtl", "apiRate", "apiBurst", "mqttHookSecret", "egressAllow",
 ] as const satisfies readonly SettingKey[];
 
 export function settingOption(key: SettingKey): Option {

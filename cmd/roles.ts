@@ -9,7 +9,7 @@ import { PulseError } from "../src/platform/errors";
 import type { Lifecycle } from "../src/platform/lifecycle";
 import type { Logger } from "../src/platform/log";
 import { VERSION } from "../src/platform/version";
-import { API_SETTINGS, boot, GUARD_SETTINGS, withSettings, type Runtime } from "./boot";
+import { API_SETTINGS, boot, DELIVER_SETTINGS, EVALUATE_SETTINGS, GUARD_SETTINGS, withSettings, type Runtime } from "./boot";
 
 type Run<K extends SettingKey> = (config: Runtime<K>["config"], log: Logger, lifecycle: Lifecycle) => Promise<void>;
 
@@ -34,7 +34,11 @@ export function registerRoles(program: Command): void {
   registerRole(program, "bridge", "republish MQTT broker traffic onto the bus, acknowledging only what the bus stored",
     ["mqttUrl", "mqttClientId", "bridgeConnections", ...BUS, ...HEALTH, "maxPayloadBytes"],
     async () => (await import("../src/workers/bridge/main")).runBridge);
-  registerRole(program, "evaluate", "device status, rules and the alert lifecycle", ["databaseUrl", "natsUrl"]);
-  registerRole(program, "deliver", "webhooks, notifications and message routes, with retries and dead letters", ["databaseUrl", "natsUrl"]);
+  registerRole(program, "evaluate", "device status, rules and the alert lifecycle; relays alert notifications to the bus",
+    ["databaseUrl", "dbPoolMax", ...BUS, ...HEALTH, ...EVALUATE_SETTINGS],
+    async () => (await import("../src/workers/evaluate/main")).runEvaluate);
+  registerRole(program, "deliver", "webhooks, notifications and message routes, with retries and dead letters",
+    ["databaseUrl", "dbPoolMax", ...BUS, ...HEALTH, "mqttUrl", ...DELIVER_SETTINGS],
+    async () => (await import("../src/workers/deliver/main")).runDeliver);
   registerRole(program, "ops", "periodic jobs: retention, exports, reports, OTA and certificates", ["databaseUrl", "natsUrl"]);
 }

@@ -6,12 +6,12 @@
 import type { Command } from "commander";
 import { loadConfig, settingGiven, type SettingKey } from "../src/platform/config";
 import type { UpReady } from "../src/up/main";
-import { API_SETTINGS, boot, GUARD_SETTINGS, withSettings } from "./boot";
+import { API_SETTINGS, boot, DELIVER_SETTINGS, EVALUATE_SETTINGS, GUARD_SETTINGS, withSettings } from "./boot";
 
 const KEYS = [
   "dataDir", "httpHost", "httpPort", "mqttPort", "mqttWsPort", "adminPassword", "lockTimeout", "dbPoolMax",
   "natsPrefix", "busStorageGib", "mqttClientId", "bridgeConnections", "ingestBatch", "ingestWaitMs", "ingestConcurrency",
-  ...GUARD_SETTINGS, ...API_SETTINGS,
+  ...GUARD_SETTINGS, ...API_SETTINGS, ...EVALUATE_SETTINGS, ...DELIVER_SETTINGS,
 ] as const;
 
 /** Embedded unless given: their defaults (a local server) do not apply here. */

@@ -281,6 +281,54 @@ export const SETTINGS = {
     schema: z.string().refine((p) => p === "" || p.length >= 10, { error: "expected at least 10 characters" }),
     secret: true,
   }),
+  evaluateShard: setting({
+    describe: "which tenants this evaluator replica owns: i/n takes every n-th of the 8 EVALUATE partitions starting at i",
+    placeholder: "i/n",
+    default: "0/1",
+    schema: z.string().refine(
+      (v) => {
+        const m = /^(\d+)\/(\d+)$/.exec(v);
+        return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 8 && Number(m[1]) < Number(m[2]);
+      },
+      { error: "expected i/n with 0 <= i < n <= 8, e.g. 0/2 and 1/2 for two replicas" },
+    ),
+  }),
+  evaluateTickMs: setting({
+    describe: "milliseconds between checks of time-based conditions (hold durations, gaps, heartbeats, escalations)",
+    placeholder: "ms",
+    default: "1000",
+    schema: intIn(100, 60_000, "milliseconds"),
+  }),
+  deliverAttempts: setting({
+    describe: "sends of a notification or routed message before it becomes a dead letter",
+    placeholder: "n",
+    default: "10",
+    schema: intIn(1, 19, "attempts"),
+  }),
+  deliverBackoffMs: setting({
+    describe: "wait before the second send attempt; each later wait doubles",
+    placeholder: "ms",
+    default: "1000",
+    schema: intIn(10, 600_000, "milliseconds"),
+  }),
+  deliverMaxBackoffMs: setting({
+    describe: "longest wait between send attempts",
+    placeholder: "ms",
+    default: "120000",
+    schema: intIn(10, 3_600_000, "milliseconds"),
+  }),
+  deliverConcurrency: setting({
+    describe: "batches of notifications and routed messages sent at once",
+    placeholder: "n",
+    default: "8",
+    schema: intIn(1, 256, "batches"),
+  }),
+  egressAllow: setting({
+    describe: "comma-separated CIDRs or host names that webhooks, channels and routes may reach although private (loopback, LAN, link-local)",
+    placeholder: "list",
+    default: "",
+    schema: z.string().transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean)),
+  }),
   dataDir: setting({
     describe: "directory for the embedded database and broker state",
     placeholder: "dir",

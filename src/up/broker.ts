@@ -72,6 +72,8 @@ export interface EmbeddedBroker {
   wsPort: number | null;
   /** Connected (authenticated) clients. */
   clients(): number;
+  /** Publishes to subscribers as the broker itself (message routes' republish). */
+  publish(topic: string, payload: Uint8Array, o: { qos: 0 | 1; retain: boolean }): Promise<void>;
   /** Stops accepting, disconnects every client, closes the listeners and aedes. Idempotent. */
   close(): Promise<void>;
 }
@@ -205,6 +207,10 @@ export async function startBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     tcpPort,
     wsPort,
     clients: () => aedes.connectedClients,
+    publish: (topic, payload, p) =>
+      new Promise<void>((resolve, reject) =>
+        aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos: p.qos, retain: p.retain, dup: false }, (err) => (err ? reject(err) : resolve())),
+      ),
     close() {
       closing ??= shutdown().then(() => log.info("mqtt broker stopped"));
       return closing;

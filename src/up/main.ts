@@ -21,13 +21,16 @@ import { startHttp, type HttpSettings } from "../http/server";
 import { toFrame } from "../workers/bridge/handler";
 import { startBridge } from "../workers/bridge/main";
 import { consumeTelemetry, type IngestSettings } from "../workers/ingest/main";
+import { evaluate, type EvaluateSettings } from "../workers/evaluate/main";
+import { consumeDeliveries, type DeliverRoleSettings } from "../workers/deliver/main";
+import type { Republish } from "../workers/deliver/routes";
 import type { BulkLoad } from "../telemetry/service";
 import { ensureFirstAccounts, type FirstAccounts } from "./accounts";
 import { startBroker } from "./broker";
 import { lockDataDir } from "./data-dir";
 import { startDemo } from "./demo";
 
-export interface UpConfig extends HttpSettings, IngestSettings {
+export interface UpConfig extends HttpSettings, IngestSettings, EvaluateSettings, DeliverRoleSettings {
   dataDir: string;
   /** null: the embedded engine. */
   databaseUrl: string | null;
@@ -144,20 +147,25 @@ export async function runUp(config: UpConfig, log: Logger, lifecycle: Lifecycle,
   const { bus, name: busName } = await openUpBus(config, log, lifecycle);
   const accounts = config.oidcIssuer ? null : await ensureFirstAccounts(db.sql, config.adminPassword);
 
-  let mqtt: { check: () => Promise<void>; tcpPort: number | null; wsPort: number | null; name: string };
+  let mqtt: { check: () => Promise<void>; tcpPort: number | null; wsPort: number | null; name: string; republish: Republish | null };
   if (config.mqttUrl) {
     const bridge = startBridge({ bus, metrics }, { ...config, mqttUrl: config.mqttUrl }, log, lifecycle);
-    mqtt = { check: bridge.check, tcpPort: null, wsPort: null, name: `MQTT broker at ${new URL(config.mqttUrl).host}` };
+    mqtt = { check: bridge.check, tcpPort: null, wsPort: null, name: `MQTT broker at ${new URL(config.mqttUrl).host}`, republish: null };
   } else {
     const broker = await startEmbeddedBroker(config, { sql: db.sql, bus, metrics }, log, lifecycle);
-    mqtt = { check: async () => {}, tcpPort: broker.tcpPort, wsPort: broker.wsPort, name: "embedded MQTT broker" };
+    mqtt = { check: async () => {}, tcpPort: broker.tcpPort, wsPort: broker.wsPort, name: "embedded MQTT broker", republish: broker.publish };
   }
   const http = await startHttp({ sql: db.sql, reads: db.reads, bus, metrics, checks: { mqtt: mqtt.check } }, config, log, lifecycle);
   // Ingest failing for good (not an outage: those it rides out) stops the whole process.
-  const ingest = consumeTelemetry({ sql: db.sql, bus, metrics, bulkLoad: db.bulkLoad }, config, log, lifecycle).catch((err: unknown) => {
-    lifecycle.stop("ingest failed");
+  const fatal = (role: string) => (err: unknown) => {
+    lifecycle.stop(`${role} failed`);
     throw err;
-  });
+  };
+  const workers = Promise.all([
+    consumeTelemetry({ sql: db.sql, bus, metrics, bulkLoad: db.bulkLoad }, config, log, lifecycle).catch(fatal("ingest")),
+    evaluate({ sql: db.sql, bus, metrics }, config, log, lifecycle).catch(fatal("evaluate")),
+    consumeDeliveries({ sql: db.sql, bus, metrics, republish: mqtt.republish }, config, log, lifecycle).catch(fatal("deliver")),
+  ]);
 
   const ready: UpReady = {
     httpPort: http.port,
@@ -176,6 +184,6 @@ export async function runUp(config: UpConfig, log: Logger, lifecycle: Lifecycle,
 
   await new Promise<void>((resolve) => lifecycle.signal.addEventListener("abort", () => resolve(), { once: true }));
   await http.stop();
-  await ingest;
+  await workers;
   log.info("pulse stopped");
 }

@@ -27,6 +27,8 @@ export interface IngestDeps {
   /** Deliveries after which the bus gives a message up: the last one is quarantined instead. */
   maxDeliver: number;
   bulkLoad?: BulkLoad;
+  /** Tells the evaluator and message routes what a committed batch stored (absent in tests of storage alone). */
+  announce?: (items: readonly Item[]) => Promise<void>;
 }
 
 export function ingestStats(metrics: Metrics) {
@@ -164,6 +166,7 @@ export async function handleBatch(deps: IngestDeps, batch: readonly BusMessage[]
     throw err;
   }
   deps.state.add(deriveState(items.flatMap((it) => (it.kind === "row" ? [it.row] : []))));
+  if (deps.announce) await untilAvailable(store, "announce", () => deps.announce!(items));
   for (const m of batch) m.ack();
   record(deps.stats, outcome, items, items.length, started);
   return outcome;

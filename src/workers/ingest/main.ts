@@ -9,6 +9,8 @@ import { openBus, openDatabase } from "../../platform/services";
 import { createGuards, type GuardSettings } from "../../telemetry/guards";
 import { StateWriter } from "../../telemetry/state-writer";
 import type { BulkLoad } from "../../telemetry/service";
+import { RouteMatcher } from "../../notify/fanout";
+import { announce } from "./announce";
 import { handleBatch, ingestStats, type IngestDeps } from "./handler";
 
 export interface IngestSettings extends GuardSettings {
@@ -53,6 +55,7 @@ export async function consumeTelemetry(e: { sql: Sql; bus: Bus; metrics: Metrics
     g.set({ stream: "TELEMETRY", state: "in_flight" }, b.inFlight);
   });
   const stats = ingestStats(metrics);
+  const routes = new RouteMatcher(sql);
   const state = new StateWriter(sql, log, 1000, (rows, seconds) => {
     stats.stateRows.inc(rows);
     stats.stateSeconds.observe(seconds);
@@ -67,6 +70,7 @@ export async function consumeTelemetry(e: { sql: Sql; bus: Bus; metrics: Metrics
     stats,
     maxDeliver: bus.maxDeliver,
     bulkLoad: e.bulkLoad,
+    announce: (items) => announce(bus, routes, items),
   };
   metrics.gauge("pulse_ingest_device_cache_entries", "devices held in the registry cache", [], (g) => g.set(deps.directory.size));
   await bus.consume({
