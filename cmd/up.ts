@@ -6,12 +6,14 @@
 import type { Command } from "commander";
 import { loadConfig, settingGiven, type SettingKey } from "../src/platform/config";
 import type { UpReady } from "../src/up/main";
-import { API_SETTINGS, boot, DELIVER_SETTINGS, EVALUATE_SETTINGS, GUARD_SETTINGS, withSettings } from "./boot";
+import { API_SETTINGS, boot, DELIVER_SETTINGS, GUARD_SETTINGS, withSettings } from "./boot";
 
 const KEYS = [
   "dataDir", "httpHost", "httpPort", "mqttPort", "mqttWsPort", "adminPassword", "lockTimeout", "dbPoolMax",
   "natsPrefix", "busStorageGib", "mqttClientId", "bridgeConnections", "ingestBatch", "ingestWaitMs", "ingestConcurrency",
-  ...GUARD_SETTINGS, ...API_SETTINGS, ...EVALUATE_SETTINGS, ...DELIVER_SETTINGS,
+  ...GUARD_SETTINGS, ...API_SETTINGS, "evaluateTickMs",
+  // egressAllow is an API setting too (test sends): one flag for both.
+  ...DELIVER_SETTINGS.filter((k) => k !== "egressAllow"),
 ] as const;
 
 /** Embedded unless given: their defaults (a local server) do not apply here. */
@@ -32,6 +34,8 @@ export function registerUp(program: Command): void {
     await runUp(
       {
         ...rt.config,
+        // One process evaluates every tenant.
+        evaluateShard: "0/1",
         databaseUrl: engines.databaseUrl ?? null,
         natsUrl: engines.natsUrl ?? null,
         mqttUrl: engines.mqttUrl ?? null,

@@ -167,15 +167,21 @@ describe("republish topics", () => {
   });
 
   test("config validation", () => {
-    expect(MqttRepublishConfig.parse({ topic: "fwd/{tenant}/{device}" })).toEqual({ topic: "fwd/{tenant}/{device}", qos: 1, retain: false });
-    expect(MqttRepublishConfig.parse({ topic: "t", qos: 0, retain: true })).toEqual({ topic: "t", qos: 0, retain: true });
+    expect(MqttRepublishConfig.parse({ topic: "tenant/{tenant}/fwd/{device}" })).toEqual({ topic: "tenant/{tenant}/fwd/{device}", qos: 1, retain: false });
+    expect(MqttRepublishConfig.parse({ topic: "tenant/{tenant}/t", qos: 0, retain: true })).toEqual({ topic: "tenant/{tenant}/t", qos: 0, retain: true });
     const messages = (v: unknown) => MqttRepublishConfig.safeParse(v).error?.issues.map((i) => i.message) ?? [];
-    expect(messages({ topic: "fwd/+/x" })).toEqual(["the republish topic cannot contain '+' or '#'"]);
-    expect(messages({ topic: "fwd/#" })).toEqual(["the republish topic cannot contain '+' or '#'"]);
-    expect(messages({ topic: "fwd/{site}" })).toEqual(["unknown placeholder {site}: use {tenant} or {device}"]);
-    expect(messages({ topic: "" }).length).toBe(1);
-    expect(messages({ topic: "t".repeat(257) }).length).toBe(1);
-    expect(messages({ topic: "t", qos: 2 }).length).toBe(1);
-    expect(messages({ topic: "t", extra: 1 }).length).toBe(1);
+    expect(messages({ topic: "tenant/{tenant}/fwd/+/x" })).toEqual(["the republish topic cannot contain '+' or '#'"]);
+    expect(messages({ topic: "tenant/{tenant}/fwd/#" })).toEqual(["the republish topic cannot contain '+' or '#'"]);
+    expect(messages({ topic: "tenant/{tenant}/fwd/{site}" })).toEqual(["unknown placeholder {site}: use {tenant} or {device}"]);
+    expect(messages({ topic: "fwd/{tenant}/{device}" })).toEqual(["the republish topic must start with tenant/{tenant}/"]);
+    expect(messages({ topic: "tenant/other/fwd" })).toEqual(["the republish topic must start with tenant/{tenant}/"]);
+    expect(messages({ topic: "tenant/{tenant}/device/{device}/telemetry" })).toEqual([
+      "the republish topic cannot be a topic devices send telemetry, heartbeats, shadow reports or command acknowledgements on",
+    ]);
+    expect(messages({ topic: "tenant/{tenant}/device/valve-1/commands" })).toEqual([]);
+    expect(messages({ topic: "" }).length).toBeGreaterThan(0);
+    expect(messages({ topic: `tenant/{tenant}/${"t".repeat(257)}` }).length).toBe(1);
+    expect(messages({ topic: "tenant/{tenant}/t", qos: 2 }).length).toBe(1);
+    expect(messages({ topic: "tenant/{tenant}/t", extra: 1 }).length).toBe(1);
   });
 });

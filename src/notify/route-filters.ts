@@ -3,6 +3,7 @@
  * Ingest runs the compiled forms for every stored message, so compile once per route.
  */
 import { z } from "zod";
+import { parseTopic } from "../platform/subjects";
 
 const TOPIC_CHARS = /^[A-Za-z0-9_:/+#-]*$/;
 const MAX_TOPIC = 256;
@@ -142,6 +143,10 @@ function republishTopicProblem(topic: string): string | null {
   for (const [, name] of topic.matchAll(PLACEHOLDER)) {
     if (name !== "tenant" && name !== "device") return `unknown placeholder {${name}}: use {tenant} or {device}`;
   }
+  // A tenant republishes into its own namespace only, and never onto a topic devices send on:
+  // the bridge would ingest it again (and a route matching it would loop).
+  if (!topic.startsWith("tenant/{tenant}/")) return "the republish topic must start with tenant/{tenant}/";
+  if (parseTopic(renderTopic(topic, { tenant: "t", device: "d" }))) return "the republish topic cannot be a topic devices send telemetry, heartbeats, shadow reports or command acknowledgements on";
   return null;
 }
 

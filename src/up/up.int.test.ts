@@ -8,6 +8,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rm } from "node:fs/promises";
 import mqtt from "mqtt";
 import { freePort } from "../testing/servers";
+import { startReceiver } from "../testing/receiver";
 import { startUp, type UpProcess } from "../testing/up";
 
 setDefaultTimeout(180_000);
@@ -178,6 +179,48 @@ describe("pulse up", () => {
       }
     });
   }
+
+  test("alerts work on the embedded engines: an MQTT breach reaches a webhook, an acknowledgement follows, and a message route republishes to MQTT subscribers", async () => {
+    const hook = await startReceiver();
+    await using up = await startUp({ args: ["--egress-allow", "127.0.0.0/8", "--evaluate-tick-ms", "200"] });
+    try {
+      const token = await up.login();
+      const device = await createDevice(up, token, "boiler-1");
+      const display = await createDevice(up, token, "panel-1");
+      const api = async (path: string, body: unknown) => {
+        const r = await up.api("POST", path, { token, body });
+        expect(r.status).toBeLessThan(300);
+        return r.body;
+      };
+      const channel = await api("/api/v1/customer/notification-channels", { name: "Hook", channelType: "webhook", config: { url: `${hook.url}/alerts` } });
+      await api("/api/v1/customer/notification-routes", { name: "all", channelId: channel.channelId, transitions: ["OPEN", "ACKNOWLEDGED", "CLOSED"] });
+      await api("/api/v1/customer/alert-rules", { name: "Too hot", type: "threshold", severity: 5, definition: { conditions: [{ metric: "temp_c", op: "GTE", value: 90 }] } });
+      await api("/api/v1/customer/message-routes", {
+        name: "mirror", topicFilter: "tenant/default/device/+/telemetry", payloadFilter: { temp_c: { $gte: 90 } },
+        destinationType: "mqtt_republish", destinationConfig: { topic: "tenant/{tenant}/device/panel-1/hot" },
+      });
+      // The evaluator reads new rules within its refresh interval (5 s).
+      await Bun.sleep(6_000);
+      const watcher = await mqtt.connectAsync(up.mqttUrl, { username: "default/panel-1", password: display, protocolVersion: 4, clientId: "panel-1" });
+      const mirrored: string[] = [];
+      watcher.on("message", (topic) => mirrored.push(topic));
+      await watcher.subscribeAsync("tenant/default/device/panel-1/hot", { qos: 1 });
+      const c = await mqtt.connectAsync(up.mqttUrl, { username: "default/boiler-1", password: device, protocolVersion: 4, clientId: "boiler-1" });
+      await c.publishAsync("tenant/default/device/boiler-1/telemetry", JSON.stringify({ ts: new Date().toISOString(), metrics: { temp_c: 95 } }), { qos: 1 });
+      const [opened] = await hook.waitFor(1, 20_000);
+      expect(opened!.json).toMatchObject({ tenantId: "default", deviceId: "boiler-1", transition: "OPEN", severity: 5 });
+      const ack = await up.api("POST", `/api/v1/customer/alerts/${opened!.json.alertId}/acknowledge`, { token });
+      expect(ack.status).toBe(200);
+      const [, acked] = await hook.waitFor(2, 10_000);
+      expect(acked!.json).toMatchObject({ transition: "ACKNOWLEDGED", alertId: opened!.json.alertId });
+      await waitFor("the republished message", async () => mirrored.length, (n) => n >= 1, 10_000);
+      expect(mirrored).toEqual(["tenant/default/device/panel-1/hot"]);
+      await c.endAsync();
+      await watcher.endAsync();
+    } finally {
+      await hook.close();
+    }
+  });
 
   test("a port in use is refused naming its flag; a second pulse on the same data directory is refused", async () => {
     await using up = await startUp();

@@ -57,10 +57,10 @@ describePg("message routes API", () => {
   test("an MQTT republish route, and switching destination types", async () => {
     const created = await h.call("POST", BASE, {
       token: admin,
-      body: { name: "Mirror", topicFilter: "tenant/acme/device/+/telemetry", destinationType: "mqtt_republish", destinationConfig: { topic: "mirror/{tenant}/{device}" } },
+      body: { name: "Mirror", topicFilter: "tenant/acme/device/+/telemetry", destinationType: "mqtt_republish", destinationConfig: { topic: "tenant/{tenant}/mirror/{device}" } },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ payloadFilter: {}, destinationConfig: { topic: "mirror/{tenant}/{device}", qos: 1, retain: false } });
+    expect(created.body).toMatchObject({ payloadFilter: {}, destinationConfig: { topic: "tenant/{tenant}/mirror/{device}", qos: 1, retain: false } });
     const id = created.body.routeId;
     const noConfig = await h.call("PATCH", `${BASE}/${id}`, { token: admin, body: { destinationType: "webhook" } });
     expect(noConfig.body.errors).toEqual([{ path: "body.destinationConfig", message: "a route changing to webhook needs its webhook config" }]);
@@ -77,8 +77,8 @@ describePg("message routes API", () => {
       [{ payloadFilter: { temp_c: { $between: 1 } } }, "body.payloadFilter.temp_c"],
       [{ destinationType: "kafka" }, "body.destinationType"],
       [{ destinationConfig: { url: "gopher://x" } }, "body.destinationConfig.url"],
-      [{ destinationType: "mqtt_republish", destinationConfig: { topic: "out/+/x" } }, "body.destinationConfig.topic", "'+' or '#'"],
-      [{ destinationType: "mqtt_republish", destinationConfig: { topic: "out", qos: 2 } }, "body.destinationConfig.qos"],
+      [{ destinationType: "mqtt_republish", destinationConfig: { topic: "tenant/{tenant}/out/+/x" } }, "body.destinationConfig.topic", "'+' or '#'"],
+      [{ destinationType: "mqtt_republish", destinationConfig: { topic: "tenant/{tenant}/out", qos: 2 } }, "body.destinationConfig.qos"],
     ];
     for (const [change, path, message] of cases) {
       const r = await h.call("POST", BASE, { token: admin, body: { ...ok, ...change } });
