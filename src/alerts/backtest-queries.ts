@@ -1,7 +1,7 @@
 /**
  * SQL of rule backtests: the devices a scope could cover and their stored telemetry. Runs in
  * the caller's tenant transaction. Devices are chosen as the evaluator chooses them (ACTIVE
- * devices, static group membership), so a backtest predicts what the evaluator would do.
+ * devices; the caller adds dynamic group members), so a backtest predicts what the evaluator would do.
  */
 import type { Db } from "../platform/db";
 
@@ -32,14 +32,6 @@ export async function candidateDevices(db: Db, f: { deviceIds?: readonly string[
       and ${has(f.siteIds) ? db`d.site_id = any(${f.siteIds as string[]}::text[])` : db`true`}
       and ${has(f.templateIds) ? db`d.template_id = any(${f.templateIds as string[]}::uuid[])` : db`true`}
     order by d.device_id`;
-}
-
-/** The names of those groups that are dynamic (their members are not listed, so a backtest leaves them out). */
-export async function dynamicGroupNames(db: Db, groupIds: readonly string[]): Promise<string[]> {
-  if (groupIds.length === 0) return [];
-  const rows = await db<{ name: string }[]>`
-    select name from device_groups where kind = 'dynamic' and group_id = any(${groupIds as string[]}::uuid[]) order by name`;
-  return rows.map((r) => r.name);
 }
 
 /**

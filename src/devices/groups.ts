@@ -109,3 +109,21 @@ export async function listMembers(db: Db, g: GroupRow, p: { limit: number; offse
     order by d.device_id limit ${p.limit} offset ${p.offset}`;
   return paged(rows);
 }
+
+/**
+ * Every dynamic group's current members in one tenant, for workers that run outside a tenant
+ * transaction (the evaluator scopes rules by group). Membership is as of the call.
+ */
+export async function dynamicGroupMembers(db: Db, tenantId: string): Promise<Array<{ groupId: string; deviceId: string }>> {
+  const groups = await db<{ groupId: string; filter: unknown }[]>`
+    select group_id, filter from device_groups where tenant_id = ${tenantId} and kind = 'dynamic'`;
+  const out: Array<{ groupId: string; deviceId: string }> = [];
+  for (const g of groups) {
+    const parsed = DeviceFilter.safeParse(g.filter);
+    if (!parsed.success) continue;
+    const rows = await db<{ deviceId: string }[]>`
+      select d.device_id from ${db.unsafe(FROM)} where d.tenant_id = ${tenantId} and ${filterSql(db, parsed.data)}`;
+    for (const r of rows) out.push({ groupId: g.groupId, deviceId: r.deviceId });
+  }
+  return out;
+}

@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import { asWorker, type Sql } from "../platform/db";
 import { ingestDevices } from "./queries";
 
+export { dynamicGroupMembers } from "./groups";
+
 export interface IngestDevice {
   tenantActive: boolean;
   active: boolean;

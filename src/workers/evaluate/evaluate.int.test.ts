@@ -119,4 +119,31 @@ suite("pulse evaluate", () => {
       await Promise.all([a.stop(), b.stop()]);
     }
   }, 30_000);
+
+  test("a rule scoped to a dynamic group covers the devices its filter matches", async () => {
+    await using db = await testDb();
+    await using t = await testBus({ kind: "jetstream" });
+    for (const device of ["d-1", "d-2"]) await addDevice(db.sql, { tenant: "acme", device });
+    const groupId = await asWorker(db.sql, async (tx) => {
+      await tx`insert into device_tags (tenant_id, device_id, tag) values ('acme', 'd-1', 'boiler')`;
+      const [g] = await tx<{ groupId: string }[]>`
+        insert into device_groups (tenant_id, name, kind, filter) values ('acme', 'Boilers', 'dynamic', ${tx.json({ tag: ["boiler"] })}) returning group_id`;
+      return g!.groupId;
+    });
+    const ruleId = await rule(db.sql, "acme", "threshold", { conditions: [{ metric: "temp_c", op: "GT", value: 80 }] });
+    await asWorker(db.sql, (tx) => tx`update alert_rules set scope = ${tx.json({ groupIds: [groupId] })} where rule_id = ${ruleId}`);
+    const ev = startEvaluator(db.sql, t.bus);
+    try {
+      await send(t.bus, "acme", [["d-1", Date.now(), "telemetry", { temp_c: 90 }], ["d-2", Date.now(), "telemetry", { temp_c: 90 }]]);
+      const rows = await until("d-1's alert", async () => {
+        const r = await alertsOf(db.sql, "acme");
+        return r.length ? r : null;
+      });
+      await Bun.sleep(300);
+      expect(await alertsOf(db.sql, "acme")).toEqual([{ deviceId: "d-1", alertType: "THRESHOLD", status: "OPEN", triggerCount: 1 }]);
+      expect(rows).toHaveLength(1);
+    } finally {
+      await ev.stop();
+    }
+  }, 30_000);
 });

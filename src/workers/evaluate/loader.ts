@@ -4,6 +4,7 @@ import { Recurrence, type MaintenanceWindow } from "../../alerts/maintenance";
 import { ALERT_TYPE_OF, parseDefinition, RuleScope, ruleMetrics, type Rule, type RuleType } from "../../alerts/rules";
 import type { RuleState } from "../../alerts/conditions";
 import * as q from "../../alerts/evaluator-queries";
+import { dynamicGroupMembers } from "../../devices/service";
 import type { Logger } from "../../platform/log";
 import { DEFAULT_POLICY, TenantModel, type CompiledRule, type StatusPolicy } from "./model";
 
@@ -11,7 +12,7 @@ export async function loadTenant(sql: Sql, tenant: string, log: Logger, now = Da
   const m = new TenantModel(tenant, now);
   await asWorker(sql, async (tx) => {
     await loadConfig(tx, m, log);
-    for (const d of await q.evalDevices(tx, tenant)) m.putDevice(toDevice(d), now);
+    for (const d of await withDynamicGroups(tx, tenant, await q.evalDevices(tx, tenant))) m.putDevice(toDevice(d), now);
     for (const fp of await q.liveFingerprints(tx, tenant)) m.live.add(fp);
     for (const s of await q.ruleStates(tx, tenant)) {
       const saved = s.state as { s?: RuleState; d?: number | null };
@@ -46,6 +47,13 @@ export async function loadConfig(tx: Tx, m: TenantModel, log: Logger): Promise<v
     fallback: base ? toPolicy(base) : DEFAULT_POLICY,
     byTemplate: new Map(policies.filter((p) => p.templateId !== null).map((p) => [p.templateId!, toPolicy(p)])),
   };
+}
+
+/** Adds each device's dynamic groups (whatever matches their filters now) to its static ones. */
+export async function withDynamicGroups(tx: Tx, tenant: string, devices: q.EvalDevice[]): Promise<q.EvalDevice[]> {
+  const byDevice = new Map(devices.map((d) => [d.deviceId, d]));
+  for (const m of await dynamicGroupMembers(tx, tenant)) byDevice.get(m.deviceId)?.groupIds.push(m.groupId);
+  return devices;
 }
 
 export const toDevice = (d: q.EvalDevice) => ({

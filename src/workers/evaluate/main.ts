@@ -16,7 +16,7 @@ import type { EvaluateJob } from "../../platform/subjects";
 import { recordAlertEvents } from "../../alerts/events";
 import * as q from "../../alerts/evaluator-queries";
 import { applyJobs, applyTimers, type EvalDeps } from "./handler";
-import { loadConfig, loadTenant, toDevice } from "./loader";
+import { loadConfig, loadTenant, toDevice, withDynamicGroups } from "./loader";
 import type { TenantModel } from "./model";
 
 export interface EvaluateSettings {
@@ -208,7 +208,7 @@ async function refreshConfig(c: LoopContext): Promise<void> {
 
 async function refreshDevices(c: LoopContext): Promise<void> {
   for (const o of c.owned.values()) {
-    const rows = await asWorker(c.e.sql, (tx) => q.evalDevices(tx, o.model.tenant));
+    const rows = await asWorker(c.e.sql, async (tx) => withDynamicGroups(tx, o.model.tenant, await q.evalDevices(tx, o.model.tenant)));
     await c.enqueue(o, async () => {
       const now = Date.now();
       const present = new Set(rows.map((r) => r.deviceId));

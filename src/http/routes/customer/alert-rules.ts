@@ -6,6 +6,7 @@ import { z } from "zod";
 import * as aq from "../../../alerts/alert-queries";
 import { backtest } from "../../../alerts/backtest";
 import * as bq from "../../../alerts/backtest-queries";
+import { dynamicGroupMembers } from "../../../devices/service";
 import { recordAlertEvents } from "../../../alerts/events";
 import * as q from "../../../alerts/rule-queries";
 import { inScope, parseDefinition, RuleScope, RuleType, ruleMetrics, Severity, severityName, type Definition } from "../../../alerts/rules";
@@ -114,16 +115,20 @@ async function backtestRule(tx: Tx, b: BacktestBody) {
 }
 
 /** The devices the evaluator would run the rule for, narrowed to `deviceIds` when given. */
-async function scopeDevices(tx: Tx, scope: RuleScope, deviceIds: string[] | undefined): Promise<{ devices: string[]; notes: string[] }> {
+async function scopeDevices(tx: Tx, tenantId: string, scope: RuleScope, deviceIds: string[] | undefined): Promise<{ devices: string[]; notes: string[] }> {
   const candidates = await bq.candidateDevices(tx, { deviceIds: deviceIds ?? scope.deviceIds, siteIds: scope.siteIds, templateIds: scope.templateIds });
-  const devices = candidates.filter((d) => inScope(scope, { ...d, tags: new Set(d.tags), groupIds: new Set(d.groupIds) })).map((d) => d.deviceId);
-  const dynamic = await bq.dynamicGroupNames(tx, scope.groupIds ?? []);
-  return { devices, notes: dynamic.length ? [`dynamic groups list no members, so their devices are left out: ${dynamic.join(", ")}`] : [] };
+  const dynamic = new Map<string, string[]>();
+  if (scope.groupIds?.length) for (const m of await dynamicGroupMembers(tx, tenantId)) dynamic.set(m.deviceId, [...(dynamic.get(m.deviceId) ?? []), m.groupId]);
+  const devices = candidates
+    .filter((d) => inScope(scope, { ...d, tags: new Set(d.tags), groupIds: new Set([...d.groupIds, ...(dynamic.get(d.deviceId) ?? [])]) }))
+    .map((d) => d.deviceId);
+  const notes = dynamic.size > 0 ? ["dynamic groups are taken with their members as of now"] : [];
+  return { devices, notes };
 }
 
-async function runBacktest(tx: Tx, b: BacktestBody): Promise<z.input<typeof BacktestResult>> {
+async function runBacktest(tx: Tx, tenantId: string, b: BacktestBody): Promise<z.input<typeof BacktestResult>> {
   const rule = await backtestRule(tx, b);
-  const { devices, notes } = await scopeDevices(tx, rule.scope, b.deviceIds);
+  const { devices, notes } = await scopeDevices(tx, tenantId, rule.scope, b.deviceIds);
   const rows = await bq.telemetrySamples(tx, { deviceIds: devices, metrics: ruleMetrics(rule), from: b.from, to: b.to, limit: MAX_ROWS + 1 });
   const cut = rows.length > MAX_ROWS;
   if (cut) rows.length = MAX_ROWS;
@@ -192,7 +197,7 @@ export const alertRuleRoutes = [
     body: BacktestBody,
     example: { rule: { type: EXAMPLE.type, definition: EXAMPLE.definition, scope: {} }, from: "2026-01-01T00:00:00Z", to: "2026-01-08T00:00:00Z" },
     response: BacktestResult,
-    handler: async ({ tenant, body }) => tenant((tx) => runBacktest(tx, body)),
+    handler: async ({ tenant, tenantId, body }) => tenant((tx) => runBacktest(tx, tenantId, body)),
   }),
   route({
     method: "get",
