@@ -8,11 +8,7 @@ import { z } from "zod";
 import { PulseError } from "../platform/errors";
 import { DeviceId, SiteId, Uuid } from "../platform/ids";
 
-export const SEVERITY_NAMES = { 1: "info", 2: "low", 3: "medium", 4: "high", 5: "critical" } as const;
-export type SeverityName = (typeof SEVERITY_NAMES)[keyof typeof SEVERITY_NAMES];
-/** One scale everywhere (rules, alerts, routing, the console): larger is worse. */
-export const Severity = z.number().int().min(1).max(5);
-export const severityName = (n: number): string => SEVERITY_NAMES[n as keyof typeof SEVERITY_NAMES] ?? `severity ${n}`;
+export { SEVERITY_NAMES, Severity, severityName, type SeverityName } from "../platform/severity";
 
 export const Operator = z.enum(["GT", "GTE", "LT", "LTE", "EQ", "NEQ"]);
 export type Operator = z.output<typeof Operator>;

@@ -127,6 +127,12 @@ suite("alerting pipeline", () => {
       ["d-2", "OPEN", 2, true],
       ["d-3", "OPEN", 0, false],
     ]);
+
+    // Lifting the silence lets the overdue escalation fire.
+    expect((await a.h.call("delete", `/api/v1/customer/alerts/${id("d-3")}/silence`, { token: a.admin })).status).toBe(200);
+    await escalateNow();
+    const [, , , third] = await esc.waitFor(4);
+    expect([third!.json.deviceId, third!.json.transition, third!.json.level]).toEqual(["d-3", "ESCALATED", 1]);
     await Promise.all([esc.close(), smtp.close()]);
   }, 30_000);
 

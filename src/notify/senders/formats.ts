@@ -1,13 +1,8 @@
 /** The wire formats of the chat and paging channels, and the wording they share with e-mail. */
+import { severityName } from "../../platform/severity";
 import type { AlertNotice } from "./types";
 
-/** As the console shows them: 5 and above critical, 4 high, 3 medium, below that low. */
-export function severityName(severity: number): string {
-  if (severity >= 5) return "critical";
-  if (severity === 4) return "high";
-  if (severity === 3) return "medium";
-  return "low";
-}
+export { severityName };
 
 /** A closed alert is good news whatever its severity. */
 function colorOf(n: AlertNotice): string {
