@@ -5,12 +5,11 @@
  */
 import { connect as connectMqtt, type MqttClient } from "mqtt";
 import type { Bus, BusMessage, StreamKey } from "../../platform/bus/bus";
-import { serveHealth } from "../../platform/health";
 import type { Lifecycle } from "../../platform/lifecycle";
 import type { Logger } from "../../platform/log";
-import { createMetrics, type Metrics } from "../../platform/metrics";
+import type { Metrics } from "../../platform/metrics";
 import type { Sql } from "../../platform/db";
-import { openBus, openDatabase } from "../../platform/services";
+import { openWorkerEngines, type WorkerEngineConfig } from "../../platform/services";
 import type { NotifyJob, RouteJob } from "../../platform/subjects";
 import { egressPolicy } from "../../notify/egress";
 import { handleNotify, type DeliverSettings } from "./notify";
@@ -21,31 +20,14 @@ export interface DeliverRoleSettings extends DeliverSettings {
   deliverConcurrency: number;
 }
 
-export interface DeliverConfig extends DeliverRoleSettings {
-  databaseUrl: string;
-  dbPoolMax: number;
-  natsUrl: string;
-  natsPrefix: string;
-  busStorageGib: number;
-  healthHost: string;
-  healthPort: number;
+export interface DeliverConfig extends DeliverRoleSettings, WorkerEngineConfig {
   mqttUrl: string;
 }
 
 export async function runDeliver(config: DeliverConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
-  const sql = await openDatabase({ url: config.databaseUrl, role: "deliver", log, lifecycle, max: config.dbPoolMax });
-  const bus = await openBus({ url: config.natsUrl, prefix: config.natsPrefix, storageGib: config.busStorageGib, role: "deliver", log, lifecycle });
-  const metrics = createMetrics("deliver");
-  const republish = config.mqttUrl ? mqttRepublisher(config.mqttUrl, log, lifecycle) : null;
-  const health = serveHealth({
-    host: config.healthHost,
-    port: config.healthPort,
-    flag: "--health-port",
-    metrics,
-    checks: { database: () => sql`select 1`, bus: () => bus.backlog("NOTIFY") },
-  });
-  lifecycle.defer(() => health.stop());
-  log.info("deliver started", { healthPort: health.port, republish: Boolean(republish) });
+  const { sql, bus, metrics, healthPort } = await openWorkerEngines(config, "deliver", log, lifecycle, "NOTIFY");
+  const republish = mqttRepublisher(config.mqttUrl, log, lifecycle);
+  log.info("deliver started", { healthPort });
   await consumeDeliveries({ sql, bus, metrics, republish }, config, log, lifecycle);
   log.info("deliver stopped");
 }
@@ -94,11 +76,38 @@ async function settle(m: BusMessage, work: (m: BusMessage) => Promise<{ retryInM
   }
 }
 
+/** Connects to the broker on the first republish: an install without MQTT routes never dials it. */
 function mqttRepublisher(url: string, log: Logger, lifecycle: Lifecycle): Republish {
-  const client: MqttClient = connectMqtt(url, { clientId: `pulse-deliver-${process.pid}`, clean: true, reconnectPeriod: 1_000 });
-  client.on("error", (err) => log.warn("republish broker error", { err: err.message }));
-  lifecycle.defer(() => client.endAsync());
+  let client: MqttClient | null = null;
   return async (topic, payload, o) => {
-    await client.publishAsync(topic, Buffer.from(payload), { qos: o.qos, retain: o.retain });
+    if (!client) {
+      client = connectMqtt(url, { clientId: `pulse-deliver-${process.pid}`, clean: true, reconnectPeriod: 1_000, connectTimeout: 5_000 });
+      client.on("error", (err) => log.warn("republish broker error", { err: err.message }));
+      const c = client;
+      lifecycle.defer(() => c.endAsync(true));
+    }
+    // Offline, mqtt.js queues a publish and waits: fail fast instead and let the job retry with backoff.
+    if (!client.connected) await connected(client, url, 3_000);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`broker at ${new URL(url).host} did not acknowledge within 10 s`)), 10_000)));
+    try {
+      await Promise.race([client.publishAsync(topic, Buffer.from(payload), { qos: o.qos, retain: o.retain }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
+}
+
+function connected(client: MqttClient, url: string, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      client.off("connect", ok);
+      if (err) reject(err);
+      else resolve();
+    };
+    const ok = () => done();
+    const timer = setTimeout(() => done(new Error(`broker at ${new URL(url).host} is not reachable`)), ms);
+    client.on("connect", ok);
+  });
 }

@@ -6,12 +6,11 @@
  */
 import { asWorker, type Sql } from "../../platform/db";
 import { partitionOf, shardPartitions, streamSpec, type Bus, type BusMessage } from "../../platform/bus/bus";
-import { serveHealth } from "../../platform/health";
 import type { Lifecycle } from "../../platform/lifecycle";
 import type { Logger } from "../../platform/log";
-import { createMetrics, type Metrics } from "../../platform/metrics";
+import type { Metrics } from "../../platform/metrics";
 import { startOutboxRelay, type OutboxRelay } from "../../platform/outbox";
-import { openBus, openDatabase } from "../../platform/services";
+import { openWorkerEngines, type WorkerEngineConfig } from "../../platform/services";
 import type { EvaluateJob } from "../../platform/subjects";
 import { recordAlertEvents } from "../../alerts/events";
 import * as q from "../../alerts/evaluator-queries";
@@ -25,28 +24,10 @@ export interface EvaluateSettings {
   evaluateTickMs: number;
 }
 
-export interface EvaluateConfig extends EvaluateSettings {
-  databaseUrl: string;
-  dbPoolMax: number;
-  natsUrl: string;
-  natsPrefix: string;
-  busStorageGib: number;
-  healthHost: string;
-  healthPort: number;
-}
+export interface EvaluateConfig extends EvaluateSettings, WorkerEngineConfig {}
 
 export async function runEvaluate(config: EvaluateConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
-  const sql = await openDatabase({ url: config.databaseUrl, role: "evaluate", log, lifecycle, max: config.dbPoolMax });
-  const bus = await openBus({ url: config.natsUrl, prefix: config.natsPrefix, storageGib: config.busStorageGib, role: "evaluate", log, lifecycle });
-  const metrics = createMetrics("evaluate");
-  const health = serveHealth({
-    host: config.healthHost,
-    port: config.healthPort,
-    flag: "--health-port",
-    metrics,
-    checks: { database: () => sql`select 1`, bus: () => bus.backlog("EVALUATE") },
-  });
-  lifecycle.defer(() => health.stop());
+  const { sql, bus, metrics } = await openWorkerEngines(config, "evaluate", log, lifecycle, "EVALUATE");
   await evaluate({ sql, bus, metrics }, config, log, lifecycle);
   log.info("evaluate stopped");
 }

@@ -1,11 +1,10 @@
 /** `pulse ingest`: the durable TELEMETRY consumer, scaled by running more replicas. */
-import { serveHealth } from "../../platform/health";
 import type { Lifecycle } from "../../platform/lifecycle";
 import type { Logger } from "../../platform/log";
-import { createMetrics, type Metrics } from "../../platform/metrics";
+import type { Metrics } from "../../platform/metrics";
 import type { Bus } from "../../platform/bus/bus";
 import type { Sql } from "../../platform/db";
-import { openBus, openDatabase } from "../../platform/services";
+import { openWorkerEngines, type WorkerEngineConfig } from "../../platform/services";
 import { createGuards, type GuardSettings } from "../../telemetry/guards";
 import { StateWriter } from "../../telemetry/state-writer";
 import type { BulkLoad } from "../../telemetry/service";
@@ -19,29 +18,11 @@ export interface IngestSettings extends GuardSettings {
   ingestConcurrency: number;
 }
 
-export interface IngestConfig extends IngestSettings {
-  databaseUrl: string;
-  dbPoolMax: number;
-  natsUrl: string;
-  natsPrefix: string;
-  busStorageGib: number;
-  healthHost: string;
-  healthPort: number;
-}
+export interface IngestConfig extends IngestSettings, WorkerEngineConfig {}
 
 export async function runIngest(config: IngestConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
-  const sql = await openDatabase({ url: config.databaseUrl, role: "ingest", log, lifecycle, max: config.dbPoolMax });
-  const bus = await openBus({ url: config.natsUrl, prefix: config.natsPrefix, storageGib: config.busStorageGib, role: "ingest", log, lifecycle });
-  const metrics = createMetrics("ingest");
-  const health = serveHealth({
-    host: config.healthHost,
-    port: config.healthPort,
-    flag: "--health-port",
-    metrics,
-    checks: { database: () => sql`select 1`, bus: () => bus.backlog("TELEMETRY") },
-  });
-  lifecycle.defer(() => health.stop());
-  log.info("ingest started", { batch: config.ingestBatch, concurrency: config.ingestConcurrency, healthPort: health.port });
+  const { sql, bus, metrics, healthPort } = await openWorkerEngines(config, "ingest", log, lifecycle, "TELEMETRY");
+  log.info("ingest started", { batch: config.ingestBatch, concurrency: config.ingestConcurrency, healthPort });
   await consumeTelemetry({ sql, bus, metrics }, config, log, lifecycle);
   log.info("ingest stopped");
 }
