@@ -1,7 +1,7 @@
 /** Reads a tenant's evaluation inputs from the database into its model. */
 import { asWorker, type Sql, type Tx } from "../../platform/db";
 import { Recurrence, type MaintenanceWindow } from "../../alerts/maintenance";
-import { ALERT_TYPE_OF, parseDefinition, RuleScope, ruleMetrics, type Rule, type RuleType } from "../../alerts/rules";
+import { ALERT_TYPE_OF, parseDefinition, RuleScope, ruleMetrics, type Rule, type RuleType, type ThresholdDefinition } from "../../alerts/rules";
 import type { RuleState } from "../../alerts/conditions";
 import * as q from "../../alerts/evaluator-queries";
 import { dynamicGroupMembers } from "../../devices/service";
@@ -34,7 +34,7 @@ export async function loadConfig(tx: Tx, m: TenantModel, log: Logger): Promise<v
     if (!rule) continue;
     const policyId = rule.escalationPolicyId ?? m.defaultEscalation?.policyId ?? null;
     rules.push({
-      rule, metrics: ruleMetrics(rule), gap: rule.type === "telemetry_gap", alertType: ALERT_TYPE_OF[rule.type],
+      rule, metrics: ruleMetrics(rule), gap: rule.type === "telemetry_gap", alertType: ALERT_TYPE_OF[rule.type], persist: worthSaving(rule),
       escalationPolicyId: policyId, escalateAfterMinutes: policyId ? (delays.get(policyId) ?? null) : null,
     });
   }
@@ -54,6 +54,12 @@ export async function withDynamicGroups(tx: Tx, tenant: string, devices: q.EvalD
   const byDevice = new Map(devices.map((d) => [d.deviceId, d]));
   for (const m of await dynamicGroupMembers(tx, tenant)) byDevice.get(m.deviceId)?.groupIds.push(m.groupId);
   return devices;
+}
+
+function worthSaving(rule: Rule): boolean {
+  if (rule.type !== "threshold") return true;
+  const d = rule.definition as ThresholdDefinition;
+  return d.holdSeconds > 0 || d.conditions.length > 1;
 }
 
 export const toDevice = (d: q.EvalDevice) => ({

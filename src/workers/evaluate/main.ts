@@ -32,6 +32,12 @@ export async function runEvaluate(config: EvaluateConfig, log: Logger, lifecycle
   log.info("evaluate stopped");
 }
 
+/**
+ * Rule state is written back this often (and on stop). A crash loses at most this much of it
+ * (window samples, anomaly buckets); each dirty state costs one row write per interval.
+ */
+const CHECKPOINT_MS = 15_000;
+
 interface Owned {
   model: TenantModel;
   queue: Promise<void>;
@@ -155,7 +161,7 @@ function startLoops(c: LoopContext): { stop(): Promise<void> } {
     every(c.s.evaluateTickMs, "escalation", () => escalate(c)),
     every(5_000, "config refresh", () => refreshConfig(c)),
     every(60_000, "device refresh", () => refreshDevices(c)),
-    every(5_000, "checkpoint", () => checkpoint(c)),
+    every(CHECKPOINT_MS, "checkpoint", () => checkpoint(c)),
   ];
   return {
     async stop() {
