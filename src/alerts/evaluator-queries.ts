@@ -165,15 +165,18 @@ export async function fire(db: Db, tenant: string, f: readonly Firing[]): Promis
   const rows = await db<{ alertId: string; opened: boolean; fingerprint: string }[]>`
     insert into alerts as a (tenant_id, fingerprint, device_id, site_id, rule_id, alert_type, severity, summary, details, trigger_count,
                              opened_at, last_triggered_at, escalation_policy_id, next_escalation_at)
-    select ${tenant}, fp, dev, site, rule, typ, sev, summ, det, cnt, at, at, pol,
-           case when esc is null then null else at + make_interval(mins => esc) end
+    select ${tenant}, fp, dev, site, rule, typ, sev, summ, det, cnt, at, at, p.policy_id,
+           case when esc is null or p.policy_id is null then null else at + make_interval(mins => esc) end
     from unnest(${col((x) => x.fingerprint)}::text[], ${col((x) => x.deviceId)}::text[], ${col((x) => x.siteId)}::text[],
                 ${col((x) => x.ruleId)}::uuid[], ${col((x) => x.alertType)}::text[], ${col((x) => x.severity)}::smallint[],
                 ${col((x) => x.summary)}::text[], ${jsonbArray(col((x) => x.details))}::jsonb[], ${col((x) => x.count)}::int[],
                 ${col((x) => x.at.toISOString())}::timestamptz[], ${col((x) => x.escalationPolicyId)}::uuid[],
                 ${col((x) => x.escalateAfterMinutes)}::int[], ${col((x) => (x.suppressed ? 1 : 0))}::int[])
          as u(fp, dev, site, rule, typ, sev, summ, det, cnt, at, pol, esc, sup)
-    where sup = 0 or exists (select from alerts l where l.tenant_id = ${tenant} and l.fingerprint = u.fp and l.status in ('OPEN', 'ACKNOWLEDGED'))
+    left join escalation_policies p on p.policy_id = u.pol
+    -- The evaluator's copy of the rules may be seconds old: a rule deleted or disabled since opens nothing.
+    where (u.rule is null or exists (select from alert_rules r where r.rule_id = u.rule and r.enabled))
+      and (sup = 0 or exists (select from alerts l where l.tenant_id = ${tenant} and l.fingerprint = u.fp and l.status in ('OPEN', 'ACKNOWLEDGED')))
     on conflict (tenant_id, fingerprint) where status in ('OPEN', 'ACKNOWLEDGED') do update set
       trigger_count = a.trigger_count + excluded.trigger_count, last_triggered_at = greatest(a.last_triggered_at, excluded.last_triggered_at),
       severity = excluded.severity, summary = excluded.summary, details = excluded.details
@@ -181,14 +184,22 @@ export async function fire(db: Db, tenant: string, f: readonly Firing[]): Promis
   return rows.map((r) => ({ alertId: Number(r.alertId), opened: r.opened, fingerprint: r.fingerprint }));
 }
 
-/** Closes the live alerts of these fingerprints; returns the ids closed. */
-export async function clear(db: Db, tenant: string, fingerprints: readonly string[], at: Date): Promise<number[]> {
-  if (fingerprints.length === 0) return [];
-  const rows = await db<{ alertId: string }[]>`
-    update alerts set status = 'CLOSED', closed_at = ${at.toISOString()}, closed_by = 'evaluator', close_reason = 'condition cleared', next_escalation_at = null
-    where tenant_id = ${tenant} and fingerprint = any(${fingerprints}::text[]) and status in ('OPEN', 'ACKNOWLEDGED')
-    returning alert_id`;
-  return rows.map((r) => Number(r.alertId));
+/** Closes the live alerts of these fingerprints, each with its reason; returns the alerts closed. */
+export async function clear(db: Db, tenant: string, reasons: ReadonlyMap<string, string>, at: Date): Promise<Array<{ alertId: number; reason: string }>> {
+  if (reasons.size === 0) return [];
+  const rows = await db<{ alertId: string; reason: string }[]>`
+    update alerts a set status = 'CLOSED', closed_at = ${at.toISOString()}, closed_by = 'evaluator', close_reason = u.reason, next_escalation_at = null
+    from unnest(${[...reasons.keys()]}::text[], ${[...reasons.values()]}::text[]) as u(fp, reason)
+    where a.tenant_id = ${tenant} and a.fingerprint = u.fp and a.status in ('OPEN', 'ACKNOWLEDGED')
+    returning a.alert_id, u.reason`;
+  return rows.map((r) => ({ alertId: Number(r.alertId), reason: r.reason }));
+}
+
+export async function dropRuleStates(db: Db, tenant: string, pairs: ReadonlyArray<{ ruleId: string; deviceId: string }>): Promise<void> {
+  if (pairs.length === 0) return;
+  await db`
+    delete from rule_state s using unnest(${pairs.map((p) => p.ruleId)}::uuid[], ${pairs.map((p) => p.deviceId)}::text[]) as u(r, d)
+    where s.tenant_id = ${tenant} and s.rule_id = u.r and s.device_id = u.d`;
 }
 
 /** Advances unacknowledged, unsilenced alerts whose escalation is due; returns the level each reached. */

@@ -135,6 +135,8 @@ export async function scheduleRows(db: Db, tenant: string, scheduleId: string): 
 
 export interface DeliveryRow {
   deliveryId: number;
+  /** The row's version (xmin): a sender claims the row by updating that version (see claimSend). */
+  version: string;
   idempotencyKey: string;
   channelId: string | null;
   status: "PENDING" | "SENT" | "FAILED" | "DEAD";
@@ -164,16 +166,38 @@ export async function claimDeliveries(db: Db, tenant: string, job: { alertId: nu
 
 export async function deliveriesByKey(db: Db, tenant: string, keys: readonly string[]): Promise<DeliveryRow[]> {
   const rows = await db<DeliveryRow[]>`
-    select delivery_id, idempotency_key, channel_id, status, attempts, recipients from notification_deliveries
+    select delivery_id, xmin::text as version, idempotency_key, channel_id, status, attempts, recipients from notification_deliveries
     where tenant_id = ${tenant} and idempotency_key = any(${keys}::text[])`;
   return rows.map((r) => ({ ...r, deliveryId: Number(r.deliveryId) }));
 }
 
 export async function deliveryById(db: Db, tenant: string, deliveryId: number): Promise<DeliveryRow | undefined> {
   const [row] = await db<DeliveryRow[]>`
-    select delivery_id, idempotency_key, channel_id, status, attempts, recipients from notification_deliveries
+    select delivery_id, xmin::text as version, idempotency_key, channel_id, status, attempts, recipients from notification_deliveries
     where tenant_id = ${tenant} and delivery_id = ${deliveryId}`;
   return row ? { ...row, deliveryId: Number(row.deliveryId) } : undefined;
+}
+
+/**
+ * Claims a delivery for one send: succeeds only if nobody touched the row since it was read,
+ * so two copies of a job (a redelivery while the first still runs) never both send.
+ */
+export async function claimSend(db: Db, tenant: string, row: DeliveryRow): Promise<boolean> {
+  const rows = await db`
+    update notification_deliveries set updated_at = clock_timestamp()
+    where tenant_id = ${tenant} and delivery_id = ${row.deliveryId} and xmin::text = ${row.version} and status in ('PENDING', 'FAILED')
+    returning 1`;
+  return rows.length === 1;
+}
+
+/** Earlier announcements (open, escalations) of this alert still waiting to be sent: a later ack or resolve waits for them. */
+export async function earlierUnsent(db: Db, tenant: string, alertId: number, eventId: number): Promise<boolean> {
+  const [row] = await db`
+    select 1 from notification_deliveries
+    where tenant_id = ${tenant} and alert_id = ${alertId} and event_id < ${eventId}
+      and transition in ('OPEN', 'ESCALATED') and status in ('PENDING', 'FAILED')
+    limit 1`;
+  return row !== undefined;
 }
 
 export async function recordAttempt(db: Db, tenant: string, deliveryId: number, r: { status: DeliveryRow["status"]; responseStatus?: number; error?: string }): Promise<void> {

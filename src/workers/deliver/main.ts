@@ -48,7 +48,17 @@ export async function consumeDeliveries(
       maxWaitMs: 5,
       concurrency: config.deliverConcurrency,
       signal: lifecycle.signal,
-      handle: (batch) => Promise.all(batch.map((m) => settle(m, work, log))).then(() => undefined),
+      handle: async (batch) => {
+        // A slow receiver (timeouts, DNS, SMTP) must not get the job redelivered while it is still being sent.
+        const alive = setInterval(() => batch.forEach((m) => m.working()), 1_000);
+        try {
+          await Promise.all(inOrder(batch).map(async (group) => {
+            for (const m of group) await settle(m, work, log);
+          }));
+        } finally {
+          clearInterval(alive);
+        }
+      },
     });
   await Promise.all([
     run("NOTIFY", (m) => handleNotify(common, parse<NotifyJob>(m))),
@@ -59,6 +69,23 @@ export async function consumeDeliveries(
 const decoder = new TextDecoder();
 function parse<T>(m: BusMessage): T {
   return JSON.parse(decoder.decode(m.data)) as T;
+}
+
+/** Jobs of one alert one after another, by event (an alert opened and closed in one round keeps its order); the rest side by side. */
+function inOrder(batch: readonly BusMessage[]): BusMessage[][] {
+  const groups = new Map<string, Array<{ m: BusMessage; eventId: number }>>();
+  batch.forEach((m, i) => {
+    let key = `#${i}`;
+    let eventId = 0;
+    try {
+      const job = parse<Partial<NotifyJob>>(m);
+      if (typeof job.alertId === "number" && typeof job.eventId === "number") [key, eventId] = [`${job.tenant}/${job.alertId}`, job.eventId];
+    } catch {
+      // settle() reports it
+    }
+    groups.set(key, [...(groups.get(key) ?? []), { m, eventId }]);
+  });
+  return [...groups.values()].map((g) => g.sort((a, b) => a.eventId - b.eventId).map((x) => x.m));
 }
 
 async function settle(m: BusMessage, work: (m: BusMessage) => Promise<{ retryInMs: number | null }>, log: Logger): Promise<void> {

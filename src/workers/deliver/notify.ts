@@ -37,6 +37,13 @@ interface Target {
 export async function handleNotify(deps: NotifyDeps, job: NotifyJob): Promise<{ retryInMs: number | null }> {
   const alert = await asWorker(deps.sql, (tx) => q.notifyAlert(tx, job.tenant, job.alertId));
   if (!alert) return { retryInMs: null };
+  // An ack or a resolve must not overtake the announcement it follows (a PagerDuty incident
+  // opened after its resolve would stay open): wait while that one is still being retried.
+  if ((job.transition === "ACKNOWLEDGED" || job.transition === "CLOSED") && !job.replayDeliveryId) {
+    if (await asWorker(deps.sql, (tx) => q.earlierUnsent(tx, job.tenant, job.alertId, job.eventId))) {
+      return { retryInMs: backoffMs(1, deps.settings.deliverBackoffMs, deps.settings.deliverMaxBackoffMs) };
+    }
+  }
   const targets = await targetsFor(deps, job, alert);
   if (targets.length === 0) return { retryInMs: null };
   const keys = targets.map((t) => ({ key: `${job.eventId}:${t.channel.channelId}`, channelId: t.channel.channelId, channelType: t.channel.channelType, recipients: t.recipients }));
@@ -50,14 +57,16 @@ export async function handleNotify(deps: NotifyDeps, job: NotifyJob): Promise<{ 
       const target = targets.find((t) => t.channel.channelId === row.channelId);
       if (!target) return;
       const outcome = await deliverOne(deps, job, alert, target, row);
-      if (outcome === "retry") worstAttempt = Math.max(worstAttempt, row.attempts + 1);
+      // "busy": another copy of this job holds the send; look again later (it may have died).
+      if (outcome === "retry" || outcome === "busy") worstAttempt = Math.max(worstAttempt, row.attempts + 1);
     }),
   );
   return { retryInMs: worstAttempt > 0 ? backoffMs(worstAttempt, deps.settings.deliverBackoffMs, deps.settings.deliverMaxBackoffMs) : null };
 }
 
-async function deliverOne(deps: NotifyDeps, job: NotifyJob, alert: q.NotifyAlert, t: Target, row: q.DeliveryRow): Promise<"sent" | "retry" | "dead"> {
+async function deliverOne(deps: NotifyDeps, job: NotifyJob, alert: q.NotifyAlert, t: Target, row: q.DeliveryRow): Promise<"sent" | "retry" | "dead" | "busy"> {
   const type = t.channel.channelType as ChannelType;
+  if (!(await asWorker(deps.sql, (tx) => q.claimSend(tx, job.tenant, row)))) return "busy";
   let result: SendResult;
   try {
     const config = parseChannelConfig(type, t.channel.config);

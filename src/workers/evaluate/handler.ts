@@ -59,29 +59,33 @@ export async function writeEffects(deps: EvalDeps, m: TenantModel, fx: Effects):
   if (!hasEffects(fx)) return;
   const firings = [...fx.firings.values()];
   const tenant = m.tenant;
+  const closeNow = new Map(fx.clears);
+  for (const f of firings) if (f.closeAfter) closeNow.set(f.fingerprint, "condition cleared");
   const result = await untilWritten(deps, () =>
     asWorker(deps.sql, async (tx) => {
       await q.writeStatusChanges(tx, tenant, fx.status);
+      await q.dropRuleStates(tx, tenant, fx.dropped);
       const fired = await q.fire(tx, tenant, firings);
       const opened = fired.filter((f) => f.opened);
-      const closeNow = [...fx.clears, ...firings.filter((f) => f.closeAfter).map((f) => f.fingerprint)];
       const closed = await q.clear(tx, tenant, closeNow, new Date());
       const events: AlertEventInput[] = [
         ...opened.map((f) => ({ tenant, alertId: f.alertId, transition: "OPEN" as const, actor: "evaluator" })),
-        ...closed.map((alertId) => ({ tenant, alertId, transition: "CLOSED" as const, actor: "evaluator", details: { reason: "condition cleared" } })),
+        ...closed.map((c) => ({ tenant, alertId: c.alertId, transition: "CLOSED" as const, actor: "evaluator", details: { reason: c.reason } })),
       ];
       await recordAlertEvents(tx, events);
-      return { fired, opened: opened.length, closed: closed.length, closeNow };
+      return { fired, opened: opened.length, closed: closed.length };
     }),
   ).catch((err: unknown) => {
-    // Not an outage: retrying cannot help, and the model has moved on. Say so loudly; keep evaluating.
+    // Not an outage: retrying cannot help. The model has moved on without this round, so it is
+    // read afresh from the database before the tenant's next round.
     if (deps.signal.aborted) throw err;
-    deps.log.error("evaluation results refused by the database", { tenant, firings: firings.length, clears: fx.clears.size, err });
+    deps.log.error("evaluation results refused by the database; reloading the tenant", { tenant, firings: firings.length, clears: closeNow.size, err });
+    m.stale = true;
     return null;
   });
   if (!result) return;
   for (const f of result.fired) m.live.add(f.fingerprint);
-  for (const fp of result.closeNow) m.live.delete(fp);
+  for (const fp of closeNow.keys()) m.live.delete(fp);
   deps.stats.alertsOpened(result.opened);
   deps.stats.alertsClosed(result.closed);
   deps.stats.statusChanges(fx.status.length);

@@ -14,9 +14,9 @@ import { openWorkerEngines, type WorkerEngineConfig } from "../../platform/servi
 import type { EvaluateJob } from "../../platform/subjects";
 import { recordAlertEvents } from "../../alerts/events";
 import * as q from "../../alerts/evaluator-queries";
-import { applyJobs, applyTimers, type EvalDeps } from "./handler";
+import { applyJobs, applyTimers, writeEffects, type EvalDeps } from "./handler";
 import { loadConfig, loadTenant, toDevice, withDynamicGroups } from "./loader";
-import type { TenantModel } from "./model";
+import { noEffects, type TenantModel } from "./model";
 
 export interface EvaluateSettings {
   /** "i/n": this replica takes every n-th EVALUATE partition starting at i. */
@@ -64,7 +64,7 @@ export async function evaluate(e: { sql: Sql; bus: Bus; metrics: Metrics }, s: E
   const loading = new Map<string, Promise<Owned>>();
   const tenantOf = async (tenant: string): Promise<Owned> => {
     const o = owned.get(tenant);
-    if (o) return o;
+    if (o && !o.model.stale) return o;
     let p = loading.get(tenant);
     if (!p) {
       p = loadTenant(e.sql, tenant, log)
@@ -90,11 +90,17 @@ export async function evaluate(e: { sql: Sql; bus: Bus; metrics: Metrics }, s: E
     concurrency: 2,
     signal: lifecycle.signal,
     handle: async (batch) => {
-      const byTenant = groupJobs(batch, log);
-      await Promise.all([...byTenant].map(async ([tenant, jobs]) => {
-        const o = await tenantOf(tenant);
-        await enqueue(o, () => applyJobs(deps, o.model, jobs, o.unknown));
-      }));
+      // Through a database outage the batch waits (its writes retry): keep the bus from redelivering it meanwhile.
+      const alive = setInterval(() => batch.forEach((m) => m.working()), 1_000);
+      try {
+        const byTenant = groupJobs(batch, log);
+        await Promise.all([...byTenant].map(async ([tenant, jobs]) => {
+          const o = await tenantOf(tenant);
+          await enqueue(o, () => applyJobs(deps, o.model, jobs, o.unknown));
+        }));
+      } finally {
+        clearInterval(alive);
+      }
       for (const m of batch) m.ack();
     },
   });
@@ -188,9 +194,19 @@ async function refreshConfig(c: LoopContext): Promise<void> {
   for (const [tenant, o] of c.owned) {
     const v = versions.get(tenant);
     if (v === o.version) continue;
-    o.version = v;
-    await c.enqueue(o, () => asWorker(c.e.sql, (tx) => loadConfig(tx, o.model, c.log)));
+    await c.enqueue(o, async () => {
+      await asWorker(c.e.sql, (tx) => loadConfig(tx, o.model, c.log));
+      o.version = v;
+      await sweep(c, o);
+    });
   }
+}
+
+/** Closes what left the rules' scope and forgets its state (see TenantModel.sweep). */
+async function sweep(c: LoopContext, o: Owned): Promise<void> {
+  const fx = noEffects();
+  o.model.sweep(fx);
+  await writeEffects(c.deps, o.model, fx);
 }
 
 async function refreshDevices(c: LoopContext): Promise<void> {
@@ -201,6 +217,7 @@ async function refreshDevices(c: LoopContext): Promise<void> {
       const present = new Set(rows.map((r) => r.deviceId));
       for (const r of rows) o.model.putDevice(toDevice(r), now);
       for (const id of o.model.devices.keys()) if (!present.has(id)) o.model.devices.delete(id);
+      await sweep(c, o);
     });
   }
 }
@@ -210,7 +227,10 @@ async function checkpoint(c: LoopContext): Promise<void> {
     const dirty = o.model.takeDirty();
     for (let i = 0; i < dirty.length; i += 2_000) {
       const chunk = dirty.slice(i, i + 2_000);
-      await asWorker(c.e.sql, (tx) => q.saveRuleStates(tx, o.model.tenant, chunk));
+      await asWorker(c.e.sql, (tx) => q.saveRuleStates(tx, o.model.tenant, chunk)).catch((err: unknown) => {
+        o.model.markDirty(dirty.slice(i));
+        throw err;
+      });
     }
   }
 }

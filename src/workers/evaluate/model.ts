@@ -24,6 +24,8 @@ export interface DeviceModel extends ScopeDevice {
   lastSeen: number | null;
   /** Rules in scope, worked out on first use and dropped when rules or scope change. */
   rules: CompiledRule[] | null;
+  /** Its NO_HEARTBEAT was held back by a maintenance window: try again. */
+  heartbeatHeld?: boolean;
 }
 
 export interface CompiledRule {
@@ -50,11 +52,17 @@ interface PairState {
 export interface Effects {
   status: StatusChange[];
   firings: Map<string, Firing & { closeAfter?: boolean }>;
-  clears: Set<string>;
+  /** Live alerts to close: fingerprint → reason. */
+  clears: Map<string, string>;
+  /** (rule, device) states gone for good (the pair left the rule's scope). */
+  dropped: Array<{ ruleId: string; deviceId: string }>;
 }
 
-export const noEffects = (): Effects => ({ status: [], firings: new Map(), clears: new Set() });
-export const hasEffects = (fx: Effects) => fx.status.length > 0 || fx.firings.size > 0 || fx.clears.size > 0;
+export const noEffects = (): Effects => ({ status: [], firings: new Map(), clears: new Map(), dropped: [] });
+export const hasEffects = (fx: Effects) => fx.status.length > 0 || fx.firings.size > 0 || fx.clears.size > 0 || fx.dropped.length > 0;
+
+/** A firing held back by a maintenance window is tried again this often, so a device that died during maintenance still alerts after it. */
+const SUPPRESSED_RECHECK_MS = 60_000;
 
 const heartbeatFingerprint = (deviceId: string) => `NO_HEARTBEAT:${deviceId}`;
 
@@ -68,6 +76,8 @@ export class TenantModel {
   readonly states = new Map<string, PairState>();
   readonly live = new Set<string>();
   readonly timers: TimerWheel;
+  /** Out of step with the database (a round it refused): read the tenant again. */
+  stale = false;
 
   constructor(readonly tenant: string, now: number) {
     this.timers = new TimerWheel(now);
@@ -77,7 +87,6 @@ export class TenantModel {
     this.rules = rules;
     this.ruleById = new Map(rules.map((r) => [r.rule.ruleId, r]));
     for (const d of this.devices.values()) d.rules = null;
-    for (const key of this.states.keys()) if (!this.ruleById.has(key.slice(0, key.indexOf("|")))) this.states.delete(key);
   }
 
   /** Adds or refreshes a device's scope; its status and last-seen time stay as they are in memory. */
@@ -108,6 +117,14 @@ export class TenantModel {
     return out;
   }
 
+  /** A checkpoint that failed: these are still to be saved. */
+  markDirty(rows: ReadonlyArray<{ ruleId: string; deviceId: string }>): void {
+    for (const r of rows) {
+      const ps = this.states.get(`${r.ruleId}|${r.deviceId}`);
+      if (ps) ps.dirty = true;
+    }
+  }
+
   policyOf(d: DeviceModel): StatusPolicy {
     return (d.templateId && this.policies.byTemplate.get(d.templateId)) || this.policies.fallback;
   }
@@ -120,6 +137,7 @@ export class TenantModel {
       const reason = before === null ? "first_seen" : "heartbeat_resumed";
       fx.status.push({ deviceId: d.deviceId, from: d.status, to: "ONLINE", event: "CONNECTED", reason, at: new Date(d.lastSeen) });
       d.status = "ONLINE";
+      d.heartbeatHeld = false;
       this.clearAlert(heartbeatFingerprint(d.deviceId), fx);
     }
     this.scheduleStatus(d, now);
@@ -141,7 +159,8 @@ export class TenantModel {
 
   private ruleTimer(key: string, now: number, fx: Effects): void {
     const ps = this.states.get(key);
-    if (!ps || ps.dueAt === null || ps.dueAt > now) return;
+    if (!ps || ps.dueAt === null) return;
+    if (ps.dueAt > now) return this.timers.schedule(`r:${key}`, ps.dueAt);
     const bar = key.indexOf("|");
     const r = this.ruleById.get(key.slice(0, bar));
     const d = this.devices.get(key.slice(bar + 1));
@@ -160,6 +179,7 @@ export class TenantModel {
       d.status = "STALE";
       if (p.alert) this.fireHeartbeat(d, p, at, fx);
     }
+    else if (d.heartbeatHeld && d.status !== "ONLINE" && p.alert) this.fireHeartbeat(d, p, new Date(now), fx);
     if (d.status === "STALE" && age >= p.offlineMs) {
       fx.status.push({ deviceId, from: "STALE", to: "OFFLINE", event: "OFFLINE", reason: "offline_timeout", at: new Date(d.lastSeen + p.offlineMs) });
       d.status = "OFFLINE";
@@ -172,30 +192,35 @@ export class TenantModel {
     const p = this.policyOf(d);
     if (d.status === "ONLINE") this.timers.schedule(`d:${d.deviceId}`, d.lastSeen + p.staleMs);
     else if (d.status === "STALE") this.timers.schedule(`d:${d.deviceId}`, Math.max(now, d.lastSeen + p.offlineMs));
+    if (d.heartbeatHeld && d.status !== "ONLINE") this.timers.schedule(`d:${d.deviceId}`, now + SUPPRESSED_RECHECK_MS);
   }
 
+  /** Opens NO_HEARTBEAT, or (in a maintenance window) holds it back to try again later. */
   private fireHeartbeat(d: DeviceModel, p: StatusPolicy, at: Date, fx: Effects): void {
     const esc = this.defaultEscalation;
+    const suppressed = activeWindow(this.windows, d, at.getTime()) !== null;
+    d.heartbeatHeld = suppressed;
     this.addFiring(fx, {
       fingerprint: heartbeatFingerprint(d.deviceId), deviceId: d.deviceId, siteId: d.siteId, ruleId: null, alertType: "NO_HEARTBEAT",
       severity: p.severity, summary: `${d.deviceId}: nothing heard for ${durationText(p.staleMs / 1000)}`,
       details: { lastSeenAt: new Date(d.lastSeen!).toISOString(), staleAfterSeconds: p.staleMs / 1000 }, count: 1, at,
-      escalationPolicyId: esc?.policyId ?? null, escalateAfterMinutes: esc?.afterMinutes ?? null,
-      suppressed: activeWindow(this.windows, d, at.getTime()) !== null,
+      escalationPolicyId: esc?.policyId ?? null, escalateAfterMinutes: esc?.afterMinutes ?? null, suppressed,
     });
   }
 
   private record(r: CompiledRule, d: DeviceModel, key: string, step: Step, t: number, fx: Effects): void {
-    this.states.set(key, { state: step.state, dueAt: step.dueAt, dirty: r.persist });
-    if (step.dueAt !== null) this.timers.schedule(`r:${key}`, step.dueAt);
     const fp = fingerprintOf(r.rule.ruleId, d.deviceId);
+    const suppressed = step.breach === true && !this.live.has(fp) && activeWindow(this.windows, d, t) !== null;
+    // A gap has no next sample to re-raise it: look again once the window may be over.
+    const dueAt = suppressed && r.gap && step.dueAt === null ? t + SUPPRESSED_RECHECK_MS : step.dueAt;
+    this.states.set(key, { state: step.state, dueAt, dirty: r.persist });
+    if (dueAt !== null) this.timers.schedule(`r:${key}`, dueAt);
     if (step.breach === false) return this.clearAlert(fp, fx);
     if (step.breach !== true) return;
     this.addFiring(fx, {
       fingerprint: fp, deviceId: d.deviceId, siteId: d.siteId, ruleId: r.rule.ruleId, alertType: r.alertType, severity: r.rule.severity,
       summary: `${d.deviceId}: ${step.summary}`, details: { ...step.details, rule: r.rule.name }, count: 1, at: new Date(t),
-      escalationPolicyId: r.escalationPolicyId, escalateAfterMinutes: r.escalateAfterMinutes,
-      suppressed: activeWindow(this.windows, d, t) !== null,
+      escalationPolicyId: r.escalationPolicyId, escalateAfterMinutes: r.escalateAfterMinutes, suppressed,
     });
   }
 
@@ -206,10 +231,43 @@ export class TenantModel {
     Object.assign(cur, { summary: f.summary, details: f.details, severity: f.severity, count: cur.count + 1, closeAfter: false });
   }
 
-  private clearAlert(fp: string, fx: Effects): void {
+  private clearAlert(fp: string, fx: Effects, reason = "condition cleared"): void {
     const pending = fx.firings.get(fp);
     if (pending) pending.closeAfter = true;
-    else if (this.live.has(fp)) fx.clears.add(fp);
+    else if (this.live.has(fp)) fx.clears.set(fp, reason);
+  }
+
+  /**
+   * After rules or devices changed: a (rule, device) pair no longer evaluated (the device left
+   * the rule's scope, was deactivated or deleted, or the rule is gone) closes its live alert and
+   * forgets its state, so nothing stays open that nothing could ever close.
+   */
+  sweep(fx: Effects): void {
+    for (const d of this.devices.values()) d.rules = null;
+    for (const fp of this.live) {
+      const reason = this.outOfScope(fp);
+      if (reason) this.clearAlert(fp, fx, reason);
+    }
+    for (const key of this.states.keys()) {
+      const bar = key.indexOf("|");
+      const [ruleId, deviceId] = [key.slice(0, bar), key.slice(bar + 1)];
+      const r = this.ruleById.get(ruleId);
+      const d = this.devices.get(deviceId);
+      if (r && d && inScope(r.rule.scope, d)) continue;
+      this.states.delete(key);
+      fx.dropped.push({ ruleId, deviceId });
+    }
+  }
+
+  private outOfScope(fp: string): string | null {
+    if (fp.startsWith("NO_HEARTBEAT:")) return this.devices.has(fp.slice(13)) ? null : "device no longer evaluated";
+    if (!fp.startsWith("RULE:")) return null;
+    const at = fp.indexOf(":", 5);
+    const r = this.ruleById.get(fp.slice(5, at));
+    const d = this.devices.get(fp.slice(at + 1));
+    if (!r) return null; // a disabled or deleted rule's alerts are closed by that change itself
+    if (!d) return "device no longer evaluated";
+    return inScope(r.rule.scope, d) ? null : "device left the rule's scope";
   }
 }
 
