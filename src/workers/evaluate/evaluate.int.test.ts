@@ -146,4 +146,26 @@ suite("pulse evaluate", () => {
       await ev.stop();
     }
   }, 30_000);
+
+  test("narrowing a rule's scope closes the alerts of devices it no longer covers, with the reason", async () => {
+    await using db = await testDb();
+    await using t = await testBus({ kind: "jetstream" });
+    for (const device of ["d-1", "d-2"]) await addDevice(db.sql, { tenant: "acme", device });
+    const ruleId = await rule(db.sql, "acme", "threshold", { conditions: [{ metric: "temp_c", op: "GT", value: 80 }] });
+    const ev = startEvaluator(db.sql, t.bus);
+    try {
+      await send(t.bus, "acme", [["d-1", Date.now(), "telemetry", { temp_c: 90 }], ["d-2", Date.now(), "telemetry", { temp_c: 90 }]]);
+      await until("two alerts", async () => (await alertsOf(db.sql, "acme")).length === 2 || null);
+      await asWorker(db.sql, (tx) => tx`update alert_rules set scope = ${tx.json({ deviceIds: ["d-2"] })} where rule_id = ${ruleId}`);
+      const closed = await until("d-1's alert closed", async () => {
+        const [r] = await asWorker(db.sql, (tx) => tx<{ closeReason: string }[]>`
+          select close_reason from alerts where device_id = 'd-1' and status = 'CLOSED'`);
+        return r;
+      }, 15_000);
+      expect(closed.closeReason).toBe("device left the rule's scope");
+      expect((await alertsOf(db.sql, "acme")).map((a) => [a.deviceId, a.status])).toEqual([["d-1", "CLOSED"], ["d-2", "OPEN"]]);
+    } finally {
+      await ev.stop();
+    }
+  }, 30_000);
 });
