@@ -126,6 +126,14 @@ describe("threshold", () => {
     expect(onSample(hot, st, s(2000, { temp_c: 70 }))).toMatchObject({ breach: false });
     expect(onSample(hot, st, s(2000, { temp_c: 85, rh: 1 }))).toMatchObject({ state: st, breach: null });
   });
+
+  test("an older sample that breaches on its own is reported late; the state stays the newest", () => {
+    const [first] = run(hot, [s(2000, { temp_c: 20 })]);
+    const st = deepFreeze(first!.state);
+    const late = onSample(hot, st, s(1000, { temp_c: 200 }));
+    expect(late).toMatchObject({ state: st, breach: null, late: true, summary: "temp_c 200 > 80" });
+    expect(onSample(hot, st, s(1500, { temp_c: 30 }))).not.toHaveProperty("late");
+  });
 });
 
 describe("window", () => {

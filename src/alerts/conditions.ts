@@ -47,6 +47,12 @@ export interface Step {
   summary: string;
   /** Alert details: metric(s), value(s), operator, threshold, aggregate, z, etc. */
   details: Record<string, unknown>;
+  /**
+   * A sample older than the newest one seen (batches stored out of order, a device resending)
+   * met the condition on its own: the breach happened, at that time, and is already over
+   * unless the newer samples breach too. The state is unchanged.
+   */
+  late?: true;
 }
 
 type RuleLike = Pick<Rule, "type" | "definition">;
@@ -101,7 +107,7 @@ const pendingDue = (def: ThresholdDefinition, st: ThresholdState) => (st.since !
 const freshThreshold = (): ThresholdState => ({ v: 1, kind: "threshold", lastT: 0, last: {}, since: null, held: false });
 
 function thresholdSample(def: ThresholdDefinition, st: ThresholdState | undefined, s: Sample): Step {
-  if (st && s.t < st.lastT) return idle(st, "sample older than the last one, ignored", pendingDue(def, st));
+  if (st && s.t < st.lastT) return lateThreshold(def, st, s);
   let carried = false;
   let same = true;
   for (const c of def.conditions) {
@@ -128,6 +134,20 @@ function thresholdSample(def: ThresholdDefinition, st: ThresholdState | undefine
     state.held = prev.held || s.t - state.since >= def.holdSeconds * 1000;
   }
   return thresholdStep(def, state, cond === true && def.holdSeconds > 0 && !state.held ? null : cond);
+}
+
+/** An older sample can still show a breach that happened (without a hold: a hold needs the order). */
+function lateThreshold(def: ThresholdDefinition, st: ThresholdState, s: Sample): Step {
+  const ignored = idle(st, "sample older than the last one, ignored", pendingDue(def, st));
+  if (def.holdSeconds > 0) return ignored;
+  const last = { ...st.last };
+  for (const c of def.conditions) {
+    const raw = s.metrics[c.metric];
+    if (raw !== undefined && raw !== null) last[c.metric] = numericValue(raw) ?? null;
+  }
+  if (evaluate(def, last) !== true) return ignored;
+  const step = thresholdStep(def, { ...st, last }, true);
+  return { ...step, state: st, breach: null, dueAt: ignored.dueAt, late: true };
 }
 
 function thresholdTime(def: ThresholdDefinition, st: ThresholdState, now: number): Step {

@@ -168,4 +168,25 @@ suite("pulse evaluate", () => {
       await ev.stop();
     }
   }, 30_000);
+
+  test("a breach announced after a newer normal reading still opens an alert, which closes at once", async () => {
+    await using db = await testDb();
+    await using t = await testBus({ kind: "jetstream" });
+    await addDevice(db.sql, { tenant: "acme", device: "d-1" });
+    await rule(db.sql, "acme", "threshold", { conditions: [{ metric: "temp_c", op: "GT", value: 80 }] });
+    const ev = startEvaluator(db.sql, t.bus);
+    try {
+      const now = Date.now();
+      await send(t.bus, "acme", [["d-1", now, "telemetry", { temp_c: 20 }]]);
+      await until("the device online", async () => (await asWorker(db.sql, (tx) => tx`select 1 from device_state where status = 'ONLINE'`)).length === 1 || null);
+      await send(t.bus, "acme", [["d-1", now - 50, "telemetry", { temp_c: 200 }]]);
+      const events = await until("open and close", async () => {
+        const r = await asWorker(db.sql, (tx) => tx<{ transition: string }[]>`select transition from alert_events order by event_id`);
+        return r.length === 2 ? r.map((e) => e.transition) : null;
+      });
+      expect(events).toEqual(["OPEN", "CLOSED"]);
+    } finally {
+      await ev.stop();
+    }
+  }, 30_000);
 });

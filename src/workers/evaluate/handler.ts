@@ -30,11 +30,11 @@ export async function applyJobs(deps: EvalDeps, m: TenantModel, jobs: readonly E
   const now = Date.now();
   await learnDevices(deps, m, jobs, unknown, now);
   const fx = noEffects();
-  for (const job of jobs) {
-    for (const [deviceId, t, , metrics] of job.rows) {
-      const d = m.devices.get(deviceId);
-      if (d) m.applyRow(d, t, metrics, now, fx);
-    }
+  // In time order: concurrent ingest batches can announce a device's newer row first.
+  const rows = jobs.flatMap((j) => j.rows).sort((a, b) => a[1] - b[1]);
+  for (const [deviceId, t, , metrics] of rows) {
+    const d = m.devices.get(deviceId);
+    if (d) m.applyRow(d, t, metrics, now, fx);
   }
   m.applyTimers(now, fx);
   await writeEffects(deps, m, fx);

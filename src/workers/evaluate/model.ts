@@ -210,18 +210,21 @@ export class TenantModel {
 
   private record(r: CompiledRule, d: DeviceModel, key: string, step: Step, t: number, fx: Effects): void {
     const fp = fingerprintOf(r.rule.ruleId, d.deviceId);
-    const suppressed = step.breach === true && !this.live.has(fp) && activeWindow(this.windows, d, t) !== null;
+    const suppressed = (step.breach === true || step.late === true) && !this.live.has(fp) && activeWindow(this.windows, d, t) !== null;
+    const wasPending = fx.firings.has(fp) && !fx.firings.get(fp)!.closeAfter;
     // A gap has no next sample to re-raise it: look again once the window may be over.
     const dueAt = suppressed && r.gap && step.dueAt === null ? t + SUPPRESSED_RECHECK_MS : step.dueAt;
     this.states.set(key, { state: step.state, dueAt, dirty: r.persist });
     if (dueAt !== null) this.timers.schedule(`r:${key}`, dueAt);
     if (step.breach === false) return this.clearAlert(fp, fx);
-    if (step.breach !== true) return;
+    if (step.breach !== true && !step.late) return;
     this.addFiring(fx, {
       fingerprint: fp, deviceId: d.deviceId, siteId: d.siteId, ruleId: r.rule.ruleId, alertType: r.alertType, severity: r.rule.severity,
       summary: `${d.deviceId}: ${step.summary}`, details: { ...step.details, rule: r.rule.name }, count: 1, at: new Date(t),
       escalationPolicyId: r.escalationPolicyId, escalateAfterMinutes: r.escalateAfterMinutes, suppressed,
     });
+    // A late breach is over already, unless the alert was live (or opening) for newer samples.
+    if (step.late && !this.live.has(fp) && !wasPending) this.clearAlert(fp, fx);
   }
 
   private addFiring(fx: Effects, f: Firing): void {
