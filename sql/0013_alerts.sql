@@ -150,8 +150,11 @@ create trigger maintenance_windows_touch before update on maintenance_windows
 select pulse_tenant_table('maintenance_windows');
 
 -- The evaluator's memory per (rule, device): held-since times, window samples, anomaly
--- buckets, last-seen times. Written in the background so it survives restarts.
-create table rule_state (
+-- buckets, last-seen times. Written in the background so it survives restarts of the
+-- evaluator. Unlogged: rewritten constantly, it would otherwise be a large share of the WAL
+-- (and of checkpoint I/O that slows ingest); a PostgreSQL crash empties it, and the evaluator
+-- then starts those states afresh from the next samples.
+create unlogged table rule_state (
   tenant_id  t_tenant_id not null,
   rule_id    uuid not null references alert_rules on delete cascade,
   device_id  t_device_id not null,

@@ -80,15 +80,22 @@ export async function purgeDeadLetters(db: Db, olderThanDays: number): Promise<n
 }
 
 /** Queues a route message again; the ROUTES consumer dedupes on msg_id, so each replay gets its own. */
+/** Is the route still there and enabled (a replay to a route that is gone would be dropped)? */
+export async function routeEnabled(db: Db, routeId: string): Promise<boolean> {
+  const [row] = await db`select 1 from message_routes where route_id = ${routeId} and enabled`;
+  return row !== undefined;
+}
+
 export async function queueRouteReplay(db: Db, msgId: string, job: unknown): Promise<void> {
   await db`insert into bus_outbox (tenant_id, stream, msg_id, payload) values (pulse_tenant(), 'ROUTES', ${msgId}, ${db.json(job as never)})`;
 }
 
-/** Makes a given-up delivery sendable again; undefined when its row (or its alert event) is gone. */
+/** Makes a given-up delivery sendable again; undefined when its row, its alert event or its (enabled) channel is gone. */
 export async function resetDelivery(db: Db, deliveryId: number): Promise<ReplayedDelivery | undefined> {
   const [row] = await db<ReplayedDelivery[]>`
     update notification_deliveries set status = 'PENDING', attempts = 0, last_error = null, updated_at = now()
     where delivery_id = ${deliveryId} and alert_id is not null and event_id is not null
+      and exists (select from notification_channels c where c.channel_id = notification_deliveries.channel_id and c.enabled)
     returning alert_id::float8 as alert_id, event_id::float8 as event_id, transition, level`;
   return row;
 }

@@ -57,7 +57,16 @@ export async function updatePolicy(db: Db, policyId: string, p: Partial<PolicyFi
   return row;
 }
 
+/**
+ * Deletes a policy. Open alerts it was escalating move to the tenant's default policy at the
+ * level they reached (or stop escalating when there is no other default).
+ */
 export async function deletePolicy(db: Db, policyId: string): Promise<boolean> {
+  await db`
+    update alerts a set escalation_policy_id = d.policy_id
+    from escalation_policies d
+    where a.escalation_policy_id = ${policyId} and a.status in ('OPEN', 'ACKNOWLEDGED')
+      and d.tenant_id = a.tenant_id and d.is_default and d.policy_id <> ${policyId}`;
   const rows = await db`delete from escalation_policies where policy_id = ${policyId} returning 1`;
   return rows.length > 0;
 }

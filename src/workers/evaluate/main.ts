@@ -34,9 +34,10 @@ export async function runEvaluate(config: EvaluateConfig, log: Logger, lifecycle
 
 /**
  * Rule state is written back this often (and on stop). A crash loses at most this much of it
- * (window samples, anomaly buckets); each dirty state costs one row write per interval.
+ * (window samples, anomaly buckets); each dirty state costs one row write per interval
+ * (bench:evaluate, 10,000 devices: 5.7k rows/s every 15 s, 1.4k every 60 s).
  */
-const CHECKPOINT_MS = 15_000;
+const CHECKPOINT_MS = 60_000;
 
 interface Owned {
   model: TenantModel;

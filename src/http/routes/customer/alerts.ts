@@ -234,7 +234,7 @@ export const alertRoutes = [
     response: AlertDetail,
     handler: async ({ tenant, params, ...c }) =>
       tenant(async (tx) => {
-        const a = await lockFor(tx, params.alertId, "unsilenced", q.ALERT_STATUSES);
+        const a = await lockFor(tx, params.alertId, "unsilenced", ["OPEN", "ACKNOWLEDGED"]);
         if (!a.silenced) throw new PulseError("CONFLICT", `alert ${a.alertId} is not silenced`);
         await q.setSilence(tx, a.alertId, null);
         return recorded(tx, c, a, "UNSILENCED");

@@ -10,6 +10,8 @@ describePg("dead letters API", () => {
   let admin: string;
   let viewer: string;
   let delivery: { deliveryId: number; alertId: number; eventId: number };
+  /** The seeded message route: route dead letters belong to it. */
+  let route: string;
 
   const routeJob = (routeId: string) => ({
     v: 1, tenant: "acme", routeId, device: "gw-1", topic: "tenant/acme/device/gw-1/telemetry", msgType: "telemetry",
@@ -21,7 +23,7 @@ describePg("dead letters API", () => {
     const [row] = await h.db.sql`
       insert into dead_letter_messages (tenant_id, source, source_id, original_topic, payload, destination_type, destination, error_message, attempts, delivery_id,
                                         status, resolved_at, resolved_by)
-      values ('acme', ${o.source}, ${crypto.randomUUID()}, 'tenant/acme/device/gw-1/telemetry', ${o.payload}, 'webhook', 'https://in.example.com/x', 'HTTP 503', 5,
+      values ('acme', ${o.source}, ${o.source === "route" ? route : crypto.randomUUID()}, 'tenant/acme/device/gw-1/telemetry', ${o.payload}, 'webhook', 'https://in.example.com/x', 'HTTP 503', 5,
               ${o.deliveryId ?? null}, ${o.status ?? "FAILED"}, ${resolved ? new Date() : null}, ${resolved ? "someone" : null})
       returning dead_letter_id`;
     return row!.deadLetterId;
@@ -32,6 +34,7 @@ describePg("dead letters API", () => {
   beforeAll(async () => {
     h = await apiHarness({ seed: ["acme", "globex"] });
     ({ admin, viewer } = await h.tokens("acme"));
+    [{ routeId: route }] = (await h.db.sql`select route_id from message_routes where tenant_id = 'acme'`) as unknown as [{ routeId: string }];
   });
   beforeEach(async () => {
     await h.db.sql`delete from dead_letter_messages where tenant_id = 'acme'`;
@@ -43,7 +46,7 @@ describePg("dead letters API", () => {
   afterAll(() => h?.[Symbol.asyncDispose]());
 
   test("list and read, with payloads as JSON or base64", async () => {
-    const job = routeJob(crypto.randomUUID());
+    const job = routeJob(route);
     const routeId = await deadLetter({ source: "route", payload: json(job) });
     const binId = await deadLetter({ source: "notification", payload: new Uint8Array([0xff, 0x00, 0x7f]), deliveryId: delivery.deliveryId, status: "DISCARDED" });
 
@@ -65,7 +68,7 @@ describePg("dead letters API", () => {
   });
 
   test("replaying a route message queues it on ROUTES once; a second replay is a conflict", async () => {
-    const job = routeJob(crypto.randomUUID());
+    const job = routeJob(route);
     const id = await deadLetter({ source: "route", payload: json(job) });
     const r = await h.call("POST", `${BASE}/${id}/replay`, { token: admin });
     expect(r.status).toBe(200);
@@ -102,15 +105,15 @@ describePg("dead letters API", () => {
     const notJob = await deadLetter({ source: "route", payload: json({}) });
     const r = await h.call("POST", `${BASE}/${notJob}/replay`, { token: admin });
     expect(r.status).toBe(409);
-    expect(r.body.detail).toBe(`dead letter ${notJob} cannot be replayed: its payload is not a route job`);
+    expect(r.body.detail).toBe(`dead letter ${notJob} cannot be replayed: its payload is not a route job of this route`);
     const orphan = await deadLetter({ source: "notification", payload: json({}) });
-    expect((await h.call("POST", `${BASE}/${orphan}/replay`, { token: admin })).body.detail).toContain("its delivery or alert event no longer exists");
+    expect((await h.call("POST", `${BASE}/${orphan}/replay`, { token: admin })).body.detail).toContain("its delivery, alert event or channel no longer exists");
     const rows = await h.db.sql`select status from dead_letter_messages where dead_letter_id in (${notJob}, ${orphan})`;
     expect(rows.map((x) => x.status)).toEqual(["FAILED", "FAILED"]);
   });
 
   test("discard closes a FAILED dead letter; it cannot be replayed afterwards", async () => {
-    const id = await deadLetter({ source: "route", payload: json(routeJob(crypto.randomUUID())) });
+    const id = await deadLetter({ source: "route", payload: json(routeJob(route)) });
     const r = await h.call("POST", `${BASE}/${id}/discard`, { token: admin });
     expect(r.body).toMatchObject({ status: "DISCARDED", resolvedBy: ADMIN_EMAIL });
     expect((await h.call("POST", `${BASE}/${id}/discard`, { token: admin })).status).toBe(409);
@@ -119,9 +122,9 @@ describePg("dead letters API", () => {
   });
 
   test("bulk replay sends the FAILED ones and reports the rest", async () => {
-    const a = await deadLetter({ source: "route", payload: json(routeJob(crypto.randomUUID())) });
-    const b = await deadLetter({ source: "route", payload: json(routeJob(crypto.randomUUID())) });
-    const done = await deadLetter({ source: "route", payload: json(routeJob(crypto.randomUUID())), status: "DISCARDED" });
+    const a = await deadLetter({ source: "route", payload: json(routeJob(route)) });
+    const b = await deadLetter({ source: "route", payload: json(routeJob(route)) });
+    const done = await deadLetter({ source: "route", payload: json(routeJob(route)), status: "DISCARDED" });
     const bad = await deadLetter({ source: "route", payload: new Uint8Array([1, 2, 3]) });
     const [theirs] = await h.db.sql`select dead_letter_id from dead_letter_messages where tenant_id = 'globex'`;
     const unknown = theirs!.deadLetterId;
@@ -131,7 +134,7 @@ describePg("dead letters API", () => {
       skipped: [
         { deadLetterId: done, reason: "already DISCARDED" },
         { deadLetterId: unknown, reason: "not found" },
-        { deadLetterId: bad, reason: `dead letter ${bad} cannot be replayed: its payload is not a route job` },
+        { deadLetterId: bad, reason: `dead letter ${bad} cannot be replayed: its payload is not a route job of this route` },
       ],
     });
     expect(await outbox(`replay-${a}-`)).toHaveLength(1);
@@ -162,7 +165,7 @@ describePg("dead letters API", () => {
   });
 
   test("viewers cannot act; another tenant's dead letters are not found", async () => {
-    const id = await deadLetter({ source: "route", payload: json(routeJob(crypto.randomUUID())) });
+    const id = await deadLetter({ source: "route", payload: json(routeJob(route)) });
     for (const [method, path] of [["POST", `${BASE}/${id}/replay`], ["POST", `${BASE}/${id}/discard`], ["DELETE", `${BASE}?olderThanDays=0`]] as const) {
       expect((await h.call(method, path, { token: viewer })).status).toBe(403);
     }
@@ -171,5 +174,23 @@ describePg("dead letters API", () => {
       expect((await h.call(method, `${BASE}/${theirs!.deadLetterId}${suffix}`, { token: admin })).status).toBe(404);
     }
     expect((await h.call("GET", BASE, { token: admin })).body.items.map((d: { deadLetterId: string }) => d.deadLetterId)).toEqual([id]);
+  });
+
+  test("a replay to a disabled channel or route is a conflict and leaves the dead letter FAILED", async () => {
+    const note = await deadLetter({ source: "notification", payload: json({}), deliveryId: delivery.deliveryId });
+    const routed = await deadLetter({ source: "route", payload: json(routeJob(route)) });
+    await h.db.sql`update notification_channels set enabled = false where tenant_id = 'acme'`;
+    await h.db.sql`update message_routes set enabled = false where tenant_id = 'acme'`;
+    try {
+      for (const [id, why] of [[note, "the channel is disabled"], [routed, "its message route was deleted or disabled"]] as const) {
+        const r = await h.call("POST", `${BASE}/${id}/replay`, { token: admin });
+        expect(r.status).toBe(409);
+        expect(r.body.detail).toContain(why);
+        expect((await h.call("GET", `${BASE}/${id}`, { token: admin })).body.status).toBe("FAILED");
+      }
+    } finally {
+      await h.db.sql`update notification_channels set enabled = true where tenant_id = 'acme'`;
+      await h.db.sql`update message_routes set enabled = true where tenant_id = 'acme'`;
+    }
   });
 });

@@ -68,12 +68,13 @@ async function lockOne(tx: Tx, id: string, action: string): Promise<q.DeadLetter
 /** Queues the dead letter's message again and marks it REPLAYED; the caller checked it is FAILED. */
 async function replay(tx: Tx, dl: q.DeadLetterRow, tenant: string, by: string): Promise<q.DeadLetterRow> {
   if (dl.source === "route") {
-    const job = jsonOf(dl.payload)?.value as { routeId?: unknown } | undefined;
-    if (typeof job?.routeId !== "string") throw conflict(dl.deadLetterId, "its payload is not a route job");
+    const job = jsonOf(dl.payload)?.value as { routeId?: unknown; tenant?: unknown } | undefined;
+    if (typeof job?.routeId !== "string" || job.routeId !== dl.sourceId || job.tenant !== tenant) throw conflict(dl.deadLetterId, "its payload is not a route job of this route");
+    if (!(await q.routeEnabled(tx, job.routeId))) throw conflict(dl.deadLetterId, "its message route was deleted or disabled");
     await q.queueRouteReplay(tx, `replay-${dl.deadLetterId}-${Date.now()}`, job);
   } else {
     const d = dl.deliveryId === null ? undefined : await q.resetDelivery(tx, dl.deliveryId);
-    if (!d) throw conflict(dl.deadLetterId, "its delivery or alert event no longer exists");
+    if (!d) throw conflict(dl.deadLetterId, "its delivery, alert event or channel no longer exists, or the channel is disabled");
     const job = { v: 1 as const, tenant, alertId: d.alertId, eventId: d.eventId, transition: d.transition as NotifyTransition, level: d.level, replayDeliveryId: dl.deliveryId! };
     await queueNotifyJobs(tx, [job]);
   }

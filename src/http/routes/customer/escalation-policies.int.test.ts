@@ -93,4 +93,19 @@ describePg("escalation policies API", () => {
     const [after] = await h.db.sql`select is_default from escalation_policies where policy_id = ${theirs!.policyId}`;
     expect(after!.isDefault).toBe(false);
   });
+
+  test("deleting a policy moves the open alerts it escalated to the default policy", async () => {
+    const mk = async (name: string, isDefault: boolean) =>
+      (await h.call("POST", BASE, { token: admin, body: { name, isDefault, levels: [{ delayMinutes: 5, channelIds: [channelId] }] } })).body.policyId as string;
+    const fallback = await mk("Fallback", true);
+    const doomed = await mk("Doomed", false);
+    const [a] = await h.db.sql<{ alertId: string }[]>`
+      insert into alerts (tenant_id, device_id, alert_type, fingerprint, severity, summary, escalation_policy_id, next_escalation_at)
+      values ('acme', 'gw-1', 'NO_HEARTBEAT', 'NO_HEARTBEAT:gw-1-doomed', 4, 'silent', ${doomed}, now() + interval '5 minutes')
+      returning alert_id`;
+    expect((await h.call("DELETE", `${BASE}/${doomed}`, { token: admin })).status).toBe(200);
+    const [after] = await h.db.sql<{ escalationPolicyId: string; pending: boolean }[]>`
+      select escalation_policy_id, next_escalation_at is not null as pending from alerts where alert_id = ${a!.alertId}`;
+    expect(after).toEqual({ escalationPolicyId: fallback, pending: true });
+  });
 });
