@@ -61,7 +61,7 @@ export async function consumeDeliveries(
       },
     });
   await Promise.all([
-    run("NOTIFY", (m) => handleNotify(common, parse<NotifyJob>(m))),
+    run("NOTIFY", (m) => handleNotify(common, parse<NotifyJob>(m), m.deliveryCount)),
     run("ROUTES", (m) => handleRoute({ ...common, republish: e.republish }, parse<RouteJob>(m), m.data, m.deliveryCount)),
   ]);
 }

@@ -34,14 +34,15 @@ interface Target {
 }
 
 /** "ack" when every target is settled (sent or dead), else the delay before trying again. */
-export async function handleNotify(deps: NotifyDeps, job: NotifyJob): Promise<{ retryInMs: number | null }> {
+export async function handleNotify(deps: NotifyDeps, job: NotifyJob, delivery = 1): Promise<{ retryInMs: number | null }> {
   const alert = await asWorker(deps.sql, (tx) => q.notifyAlert(tx, job.tenant, job.alertId));
   if (!alert) return { retryInMs: null };
   // An ack or a resolve must not overtake the announcement it follows (a PagerDuty incident
   // opened after its resolve would stay open): wait while that one is still being retried.
   if ((job.transition === "ACKNOWLEDGED" || job.transition === "CLOSED") && !job.replayDeliveryId) {
     if (await asWorker(deps.sql, (tx) => q.earlierUnsent(tx, job.tenant, job.alertId, job.eventId))) {
-      return { retryInMs: backoffMs(1, deps.settings.deliverBackoffMs, deps.settings.deliverMaxBackoffMs) };
+      // Backing off by this job's own deliveries keeps it alive (the bus gives up after 20) for as long as the announcement retries.
+      return { retryInMs: backoffMs(delivery, deps.settings.deliverBackoffMs, deps.settings.deliverMaxBackoffMs) };
     }
   }
   const targets = await targetsFor(deps, job, alert);
@@ -61,7 +62,7 @@ export async function handleNotify(deps: NotifyDeps, job: NotifyJob): Promise<{ 
       if (outcome === "retry" || outcome === "busy") worstAttempt = Math.max(worstAttempt, row.attempts + 1);
     }),
   );
-  return { retryInMs: worstAttempt > 0 ? backoffMs(worstAttempt, deps.settings.deliverBackoffMs, deps.settings.deliverMaxBackoffMs) : null };
+  return { retryInMs: worstAttempt > 0 ? backoffMs(Math.max(worstAttempt, delivery), deps.settings.deliverBackoffMs, deps.settings.deliverMaxBackoffMs) : null };
 }
 
 async function deliverOne(deps: NotifyDeps, job: NotifyJob, alert: q.NotifyAlert, t: Target, row: q.DeliveryRow): Promise<"sent" | "retry" | "dead" | "busy"> {
