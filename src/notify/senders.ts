@@ -9,7 +9,7 @@ import { pagerDutyEvent, slackMessage, teamsMessage } from "./senders/formats";
 import { failureOf, postJson, postSignedJson } from "./senders/http";
 import type { AlertNotice, SendResult } from "./senders/types";
 
-export { CHANNEL_TYPES, ChannelConfigs, isChannelType, parseChannelConfig } from "./senders/config";
+export { CHANNEL_TYPES, ChannelConfigs, parseChannelConfig } from "./senders/config";
 export type { ChannelConfig, ChannelConfigOf, ChannelType } from "./senders/config";
 export { headline, severityName } from "./senders/formats";
 export { postSignedJson } from "./senders/http";

@@ -50,7 +50,7 @@ export function startOutboxRelay(o: { sql: Sql; bus: Bus; log: Logger; intervalM
 }
 
 /** Publishes one batch of waiting rows; returns how many. */
-export async function relayOnce(sql: Sql, bus: Bus): Promise<number> {
+async function relayOnce(sql: Sql, bus: Bus): Promise<number> {
   return asWorker(sql, async (tx) => {
     const rows = await tx<{ outboxId: string; tenantId: string; stream: StreamKey; msgId: string; payload: unknown }[]>`
       select outbox_id, tenant_id, stream, msg_id, payload from bus_outbox order by outbox_id limit ${BATCH} for update skip locked`;
