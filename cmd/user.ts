@@ -25,7 +25,7 @@ const usage = (message: string) => new PulseError("USAGE", message);
 
 /** Like every role: the schema must match this binary before anything is written. */
 const open = async (rt: Runtime<(typeof KEYS)[number]>): Promise<Sql> =>
-  (await load()).openDatabase({ url: rt.config.databaseUrl, role: "user", log: rt.log, lifecycle: rt.lifecycle, max: 1 });
+  (await load()).openDatabase({ url: rt.config.databaseUrl, role: "user", log: rt.log, lifecycle: rt.lifecycle, max: 1, heartbeat: false });
 
 function checkEmail(email: string): string {
   if (!EMAIL.test(email) || email.length > 320) throw usage(`invalid value "${email}" for --email: expected an email address`);

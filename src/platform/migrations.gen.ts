@@ -13,6 +13,7 @@ import m0011 from "../../sql/0011_telemetry_minute.sql" with { type: "text" };
 import m0012 from "../../sql/0012_device_list.sql" with { type: "text" };
 import m0013 from "../../sql/0013_alerts.sql" with { type: "text" };
 import m0014 from "../../sql/0014_notify.sql" with { type: "text" };
+import m0015 from "../../sql/0015_role_instances.sql" with { type: "text" };
 
 export const MIGRATION_FILES: ReadonlyArray<{ file: string; sql: string }> = [
   { file: "0001_foundation.sql", sql: m0001 },
@@ -29,4 +30,5 @@ export const MIGRATION_FILES: ReadonlyArray<{ file: string; sql: string }> = [
   { file: "0012_device_list.sql", sql: m0012 },
   { file: "0013_alerts.sql", sql: m0013 },
   { file: "0014_notify.sql", sql: m0014 },
+  { file: "0015_role_instances.sql", sql: m0015 },
 ];

@@ -1,6 +1,6 @@
 /**
  * Opening the shared engines the way every long-running role does: a database whose schema
- * matches this binary, and the bus with its streams ensured.
+ * matches this binary (and the role's heartbeat in it), and the bus with its streams ensured.
  */
 import type { Bus, StreamKey } from "./bus/bus";
 import { connectJetStream } from "./bus/jetstream";
@@ -8,14 +8,17 @@ import { checkConnection, connect, type Sql } from "./db";
 import type { Lifecycle } from "./lifecycle";
 import type { Logger } from "./log";
 import { assertSchemaReady } from "./migrate";
+import { startHeartbeat } from "./heartbeat";
 import { serveHealth } from "./health";
 import { createMetrics } from "./metrics";
 
-export async function openDatabase(o: { url: string; role: string; log: Logger; lifecycle: Lifecycle; max: number }): Promise<Sql> {
+/** `heartbeat: false` for one-shot commands, which the system page should not list as roles. */
+export async function openDatabase(o: { url: string; role: string; log: Logger; lifecycle: Lifecycle; max: number; heartbeat?: boolean }): Promise<Sql> {
   const sql = connect({ url: o.url, appName: `pulse-${o.role}`, log: o.log, max: o.max });
   o.lifecycle.defer(() => sql.end({ timeout: 5 }));
   await checkConnection(sql, o.url);
   await assertSchemaReady(sql);
+  if (o.heartbeat !== false) await startHeartbeat(sql, { role: o.role, lifecycle: o.lifecycle, log: o.log });
   return sql;
 }
 

@@ -166,6 +166,47 @@ export async function history(tx: Tx, deviceId: string, f: { metric: string; fro
     group by 1 order by 1`;
 }
 
+export interface SeriesFilter {
+  from: Date;
+  to: Date;
+  msgType: string;
+  /** Distinct keys; only messages carrying at least one of them count. */
+  metrics: string[];
+}
+
+/** Columns of one chart, oldest first: `values[i][j]` is metric i of the message at `time[j]`. */
+export interface Series {
+  /** Milliseconds since the epoch (a fraction keeps stored microseconds). */
+  time: number[];
+  values: (number | null)[][];
+  /** More than `limit` messages matched: these are the newest `limit`. */
+  truncated: boolean;
+}
+
+const chartValue = (v: unknown): number | null => (typeof v === "number" ? v : typeof v === "boolean" ? +v : null);
+
+/**
+ * Up to `limit` messages as columns, in one statement that reads only the requested keys
+ * (`metrics -> key`, converted here: measured cheaper than casting in SQL). Rows come newest
+ * first so the limit keeps the newest; they are written into the columns back to front, and
+ * the one extra row only tells that there was more.
+ */
+export async function series(db: Db, deviceId: string, f: SeriesFilter, limit: number): Promise<Series> {
+  const picks = f.metrics.map((k) => db`metrics -> ${k}`).reduce((acc, p) => db`${acc}, ${p}`);
+  const rows = await db<unknown[][]>`
+    select (extract(epoch from time) * 1000)::float8, ${picks} from telemetry
+    where ${rangeWhere(db, deviceId, { ...f, order: "desc" })} ${orderBy(db, "desc")} limit ${limit + 1}`.values();
+  const n = Math.min(rows.length, limit);
+  const time = new Array<number>(n);
+  const values = f.metrics.map(() => new Array<number | null>(n));
+  for (let i = 0, j = n - 1; j >= 0; i++, j--) {
+    const row = rows[i]!;
+    time[j] = row[0] as number;
+    for (let k = 0; k < values.length; k++) values[k]![j] = chartValue(row[k + 1]);
+  }
+  return { time, values, truncated: rows.length > limit };
+}
+
 /** The metric keys present in the messages an export will hold, in key order. */
 export async function exportKeys(db: Db, deviceId: string, f: RangeFilter, limit: number): Promise<string[]> {
   const rows = await db<{ key: string }[]>`

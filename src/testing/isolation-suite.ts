@@ -9,7 +9,7 @@ import { PulseError } from "../platform/errors";
 import { seedTenant } from "./fixtures";
 
 /** Tables with no tenant: the application role may not touch them at all. */
-const PLATFORM_TABLES = ["identity_keys", "operator_audit_log", "retention_policies", "schema_migrations", "user_sessions"];
+const PLATFORM_TABLES = ["identity_keys", "operator_audit_log", "retention_policies", "role_instances", "schema_migrations", "user_sessions"];
 
 interface TableInfo {
   name: string;

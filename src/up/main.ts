@@ -16,6 +16,7 @@ import { createMetrics, type Metrics } from "../platform/metrics";
 import { assertSchemaReady, loadMigrations, migrate } from "../platform/migrate";
 import { startEmbeddedPostgres } from "../platform/pglite";
 import { openBus } from "../platform/services";
+import { startHeartbeat } from "../platform/heartbeat";
 import { deviceCredentialValid, deviceIdentity, topicAllowed } from "../devices/credentials";
 import { startHttp, type HttpSettings } from "../http/server";
 import { toFrame } from "../workers/bridge/handler";
@@ -166,6 +167,8 @@ export async function runUp(config: UpConfig, log: Logger, lifecycle: Lifecycle,
     evaluate({ sql: db.sql, bus, metrics }, config, log, lifecycle).catch(fatal("evaluate")),
     consumeDeliveries({ sql: db.sql, bus, metrics, republish: mqtt.republish }, config, log, lifecycle).catch(fatal("deliver")),
   ]);
+  // One row for the process: its parts start and stop together (a failing one stops them all).
+  await startHeartbeat(db.sql, { role: "up", lifecycle, log, info: { parts: ["serve", "ingest", "evaluate", "deliver", config.mqttUrl ? "bridge" : "broker"] } });
 
   const ready: UpReady = {
     httpPort: http.port,

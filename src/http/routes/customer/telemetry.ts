@@ -1,6 +1,6 @@
 /**
- * A device's telemetry: latest values, raw messages (keyset pages), bucketed history, the
- * metric keys it reports and a streamed CSV export. Every route first proves the device is
+ * A device's telemetry: latest values, raw messages (keyset pages), bucketed history, columns
+ * for charts, the metric keys it reports and a streamed CSV export. Every route first proves the device is
  * the caller's (RLS hides other tenants' devices, so theirs answer 404).
  */
 import { z } from "zod";
@@ -21,6 +21,7 @@ const Params = z.object({ deviceId: DeviceId });
 const DAY_S = 86_400;
 const MAX_SPAN_S = 31 * DAY_S;
 const MAX_BUCKETS = 5000;
+const MAX_SERIES_METRICS = 8;
 const RANGES = { "1h": 3600, "6h": 6 * 3600, "24h": DAY_S, "7d": 7 * DAY_S, "30d": 30 * DAY_S } as const;
 const BUCKETS = { "1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 6 * 3600, "1d": DAY_S } as const;
 /** The default bucket of a span: the first whose span limit it does not exceed. */
@@ -43,6 +44,10 @@ const RangeQuery = z.object({
   metric: listParam(MetricKey).describe("only messages carrying one of these metric keys, and only those keys (repeat the parameter or separate with commas)"),
   msgType: MsgType.default("telemetry"),
 });
+
+const SeriesMetrics = z.array(z.string(), { error: "give the metric keys to chart: repeat metric or separate them with commas" })
+  .min(1, { error: "give at least one metric key" })
+  .max(MAX_SERIES_METRICS, { error: `at most ${MAX_SERIES_METRICS} metric keys per series` });
 
 const bad = (path: string, message: string) => new PulseError("BAD_REQUEST", `invalid query: ${path}: ${message}`, { errors: [{ path, message }] });
 const notFound = (deviceId: string) => new PulseError("NOT_FOUND", `device ${deviceId} not found`);
@@ -197,6 +202,38 @@ export const telemetryRoutes = [
         return reads.history(tx, params.deviceId, { metric: query.metric, from: w.from, to: w.to, bucketSeconds: BUCKETS[w.bucket] });
       });
       return { metric: query.metric, ...w, points };
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/v1/customer/devices/:deviceId/telemetry/series",
+    summary: "Up to 8 metrics as columns for charts, oldest first: epoch-ms times and one value array per metric (booleans 0/1; strings and missing values null)",
+    tag: "telemetry",
+    access: "tenant-read",
+    params: Params,
+    query: z.object({
+      metric: listParam(MetricKey).pipe(SeriesMetrics).describe("required: 1 to 8 metric keys (repeat the parameter or separate with commas)"),
+      from: IsoTime.optional(),
+      to: IsoTime.optional(),
+      msgType: MsgType.default("telemetry"),
+      limit: z.coerce.number().int().min(1).max(200_000).default(100_000),
+    }),
+    exampleQuery: { metric: "temp_c" },
+    response: z.object({
+      from: Timestamp,
+      to: Timestamp,
+      metrics: z.array(z.string()),
+      time: z.array(z.number()),
+      values: z.record(z.string(), z.array(z.number().nullable())),
+      truncated: z.boolean().describe("more messages matched than limit: these are the newest"),
+    }),
+    handler: async ({ tenant, params, query }) => {
+      const f = { ...span(query), msgType: query.msgType, metrics: [...new Set(query.metric)] };
+      const s = await tenant(async (tx) => {
+        await ownDevice(tx, params.deviceId);
+        return reads.series(tx, params.deviceId, f, query.limit);
+      });
+      return { from: f.from, to: f.to, metrics: f.metrics, time: s.time, values: Object.fromEntries(f.metrics.map((m, i) => [m, s.values[i]!])), truncated: s.truncated };
     },
   }),
   route({
