@@ -9,10 +9,12 @@ import { z } from "zod";
 import { asOperator, withTenant, type Db, type PendingQuery, type Sql, type TenantReads, type Tx } from "../../platform/db";
 import { PulseError } from "../../platform/errors";
 import type { Logger } from "../../platform/log";
+import type { Bus } from "../../platform/bus/bus";
 import type { TokenBuckets } from "../../telemetry/rate-limit";
 import type { Identity } from "../../identity/service";
 import type { Principal } from "../../identity/principal";
 import type { EgressPolicy } from "../../notify/egress";
+import type { LiveHub } from "../../live/hub";
 import type { AppEnv } from "../app";
 import { authenticate, authorise, type Access } from "./access";
 
@@ -34,6 +36,10 @@ export interface ApiDeps {
   credentialTtlSeconds: number;
   /** Where test sends (channels, message routes) may connect: private addresses only if allowed. */
   egress: EgressPolicy;
+  /** Live updates (SSE); absent in tests that build ApiDeps by hand. */
+  live?: LiveHub;
+  /** The bus, for its backlog on the system page; absent in tests that build ApiDeps by hand. */
+  bus?: Bus;
 }
 
 type Obj = z.ZodObject<z.ZodRawShape>;

@@ -31,6 +31,8 @@ import { alertRoutes } from "../routes/customer/alerts";
 import { maintenanceWindowRoutes } from "../routes/customer/maintenance-windows";
 import { deviceStatusRoutes } from "../routes/customer/device-status";
 import { operatorAlertRoutes } from "../routes/operator/alerts";
+import { systemRoutes } from "../routes/operator/system";
+import { liveRoutes } from "../routes/customer/live";
 
 export const API_ROUTES: readonly RouteDef[] = [
   ...authRoutes,
@@ -43,5 +45,6 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...customerTemplateRoutes, ...operatorTemplateRoutes, ...devicePartRoutes,
   ...telemetryRoutes, ...fleetRoutes, ...auditRoutes,
   ...notificationChannelRoutes, ...notificationRouteRoutes, ...escalationPolicyRoutes, ...oncallRoutes, ...messageRouteRoutes, ...deliveryRoutes, ...deadLetterRoutes,
-  ...alertRuleRoutes, ...alertRoutes, ...maintenanceWindowRoutes, ...deviceStatusRoutes, ...operatorAlertRoutes,
+  ...alertRuleRoutes, ...alertRoutes, ...maintenanceWindowRoutes, ...deviceStatusRoutes, ...operatorAlertRoutes, ...systemRoutes,
+  ...liveRoutes,
 ];
