@@ -77,7 +77,7 @@ describePg("built-in sign-in", () => {
 
   test("the public key set and the sign-in mode are published", async () => {
     const cfg = await h.call("GET", "/api/v1/auth/config");
-    expect(cfg.body).toEqual({ mode: "builtin", issuer: "urn:pulse:builtin", audience: "pulse-api" });
+    expect(cfg.body).toEqual({ mode: "builtin", issuer: "urn:pulse:builtin", audience: "pulse-api", clientId: "pulse-console" });
     const jwks = await h.call("GET", "/api/v1/auth/jwks.json");
     expect(jwks.body.keys[0]).toMatchObject({ kty: "EC", alg: "ES256" });
     expect(jwks.body.keys[0].d).toBeUndefined();

@@ -43,8 +43,8 @@ export const authRoutes = [
     summary: "How to sign in: the built-in identity or an OIDC issuer",
     tag: "auth",
     access: "public",
-    response: z.object({ mode: z.enum(["builtin", "oidc"]), issuer: z.string(), audience: z.string() }),
-    handler: async ({ deps }) => ({ mode: deps.identity.mode, issuer: deps.identity.issuer, audience: deps.identity.audience }),
+    response: z.object({ mode: z.enum(["builtin", "oidc"]), issuer: z.string(), audience: z.string(), clientId: z.string().describe("the web console's client at the OIDC issuer") }),
+    handler: async ({ deps }) => ({ mode: deps.identity.mode, issuer: deps.identity.issuer, audience: deps.identity.audience, clientId: deps.identity.clientId }),
   }),
   route({
     method: "post",

@@ -12,9 +12,10 @@ import * as q from "../../../alerts/rule-queries";
 import { inScope, parseDefinition, RuleScope, RuleType, ruleMetrics, Severity, severityName, type Definition } from "../../../alerts/rules";
 import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
+import { BacktestBody, RuleFields, RulePatch } from "../../api/bodies/alerts";
 import { route } from "../../api/route";
 import { Deleted, DeviceId, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
-import { actorOf, IsoTime } from "./alerts";
+import { actorOf } from "./alerts";
 
 export const AlertRule = z.object({
   ruleId: Uuid,
@@ -31,19 +32,6 @@ export const AlertRule = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
-
-const Definition = z.record(z.string(), z.unknown()).describe("The type's parameters, e.g. threshold: {conditions: [{metric, op, value}], match, holdSeconds}");
-const RuleFields = z.object({
-  name: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(2000).nullable().optional(),
-  enabled: z.boolean().default(true),
-  type: RuleType,
-  severity: Severity.describe("1 info, 2 low, 3 medium, 4 high, 5 critical"),
-  definition: Definition,
-  scope: RuleScope.default({}).describe("Which devices; every list given must match, none means every device"),
-  escalationPolicyId: Uuid.nullable().optional(),
-}).strict();
-const RulePatch = RuleFields.extend({ enabled: z.boolean(), scope: RuleScope }).partial().strict();
 
 const RuleParams = z.object({ ruleId: Uuid });
 const ruleNotFound = (id: string) => new PulseError("NOT_FOUND", `alert rule ${id} not found`);
@@ -85,19 +73,6 @@ async function lockedRule(tx: Tx, ruleId: string): Promise<q.RuleRow> {
 
 const MAX_ROWS = 200_000;
 const MAX_ALERTS = 1000;
-const MAX_RANGE_MS = 31 * 86_400_000;
-
-const BacktestBody = z.object({
-  ruleId: Uuid.optional().describe("A stored rule; or give `rule`"),
-  rule: z.object({ type: RuleType, definition: Definition, scope: RuleScope.default({}) }).strict().optional(),
-  from: IsoTime,
-  to: IsoTime,
-  deviceIds: z.array(DeviceId).min(1).max(100).optional().describe("Only these of the rule's devices"),
-}).strict()
-  .refine((b) => (b.ruleId === undefined) !== (b.rule === undefined), { error: "give either ruleId or rule", path: ["ruleId"] })
-  .refine((b) => b.from < b.to, { error: "from must be before to", path: ["from"] })
-  .refine((b) => b.to.getTime() - b.from.getTime() <= MAX_RANGE_MS, { error: "at most 31 days between from and to", path: ["to"] });
-type BacktestBody = z.output<typeof BacktestBody>;
 
 const BacktestResult = z.object({
   alerts: z.array(z.object({ deviceId: DeviceId, openedAt: Timestamp, closedAt: Timestamp.nullable(), triggerCount: z.number().int(), summary: z.string(), details: z.record(z.string(), z.unknown()) })),

@@ -10,10 +10,10 @@ import { SEVERITY_NAMES, severityName } from "../../../alerts/rules";
 import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
 import type { Principal } from "../../../identity/principal";
+import { AlertCloseBody, AlertSilenceBody, IsoTime } from "../../api/bodies/alerts";
 import { route, type Call } from "../../api/route";
 import { DeviceId, listParam, page, PageQuery, SiteId, Timestamp, Uuid } from "../../api/schemas";
 
-export const IsoTime = z.iso.datetime({ offset: true, error: "expected an ISO 8601 timestamp with a zone, e.g. 2026-11-27T12:00:00Z" }).transform((s) => new Date(s));
 const SEVERITIES = Object.values(SEVERITY_NAMES);
 const obj = z.record(z.string(), z.unknown());
 
@@ -197,7 +197,7 @@ export const alertRoutes = [
     tag: "alerts",
     access: "tenant-write",
     params: AlertParams,
-    body: z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict().optional(),
+    body: AlertCloseBody,
     example: { reason: "replaced the sensor" },
     response: AlertDetail,
     handler: async ({ tenant, params, body, ...c }) =>
@@ -214,7 +214,7 @@ export const alertRoutes = [
     tag: "alerts",
     access: "tenant-write",
     params: AlertParams,
-    body: z.object({ minutes: z.number().int().min(1).max(1440) }).strict(),
+    body: AlertSilenceBody,
     example: { minutes: 60 },
     response: AlertDetail,
     handler: async ({ tenant, params, body, ...c }) =>

@@ -10,11 +10,9 @@ import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
 import type { NotifyTransition } from "../../../platform/subjects";
 import type { Principal } from "../../../identity/principal";
+import { DEAD_LETTER_SOURCES as SOURCES, DEAD_LETTER_STATUSES as STATUSES, DeadLetterPurge, DeadLetterReplay } from "../../api/bodies/notify";
 import { route } from "../../api/route";
 import { page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
-
-const STATUSES = ["FAILED", "REPLAYED", "DISCARDED"] as const;
-const SOURCES = ["route", "notification"] as const;
 
 const DeadLetter = z.object({
   deadLetterId: Uuid,
@@ -150,7 +148,7 @@ export const deadLetterRoutes = [
     summary: "Send up to 100 FAILED dead letters again; the others are listed as skipped",
     tag: "dead-letters",
     access: "tenant-write",
-    body: z.object({ ids: z.array(Uuid).min(1).max(100).transform((ids) => [...new Set(ids)]) }).strict(),
+    body: DeadLetterReplay,
     example: { ids: ["00000000-0000-4000-8000-000000000001"] },
     response: z.object({ replayed: z.array(Uuid), skipped: z.array(Skipped) }),
     handler: async ({ tenant, tenantId, body, principal, audit }) =>
@@ -182,7 +180,7 @@ export const deadLetterRoutes = [
     summary: "Purge FAILED dead letters last failing, and resolved ones resolved, more than olderThanDays ago",
     tag: "dead-letters",
     access: "tenant-write",
-    query: z.object({ olderThanDays: z.coerce.number().int().min(0).max(3650) }),
+    query: DeadLetterPurge,
     exampleQuery: { olderThanDays: "30" },
     response: z.object({ purged: z.number().int() }),
     handler: async ({ tenant, query, audit }) =>

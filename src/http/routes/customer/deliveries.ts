@@ -1,11 +1,9 @@
 /** The delivery log: every notice sent or tried, one row per (alert transition, channel). */
 import { z } from "zod";
 import { listDeliveries } from "../../../notify/delivery-log-queries";
+import { DELIVERY_STATUSES as STATUSES, IsoTime } from "../../api/bodies/notify";
 import { route } from "../../api/route";
 import { listParam, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
-import { IsoTime } from "./notification-channels";
-
-const STATUSES = ["PENDING", "SENT", "FAILED", "DEAD"] as const;
 
 const Delivery = z.object({
   deliveryId: z.number().int(),

@@ -10,6 +10,7 @@ import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
 import { route } from "../../api/route";
 import { page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
+import { RotateToken } from "../../api/bodies/device-parts";
 import { DeviceParams, deviceNotFound } from "./devices";
 
 const Credential = z.object({
@@ -69,7 +70,7 @@ export const deviceCredentialRoutes = [
     tag: "devices",
     access: "tenant-write",
     params: DeviceParams,
-    body: z.object({ label: z.string().trim().min(1).max(100).optional() }).optional(),
+    body: RotateToken.optional(),
     example: { label: "rotated after repair" },
     response: z.object({ provisionToken: z.string(), credential: Credential, revokedTokens: z.number().int(), effectiveWithinSeconds: EffectiveWithin }),
     status: 201,

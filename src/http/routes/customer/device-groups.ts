@@ -1,8 +1,8 @@
 /** Device groups: static (listed members) and dynamic (a saved device filter). */
 import { z } from "zod";
 import * as q from "../../../devices/groups";
-import { DeviceFilter } from "../../../devices/schema";
 import { PulseError } from "../../../platform/errors";
+import { GroupMembers, GroupPatch, NewGroup } from "../../api/bodies/devices";
 import { route, type Call } from "../../api/route";
 import type { Tx } from "../../../platform/db";
 
@@ -23,7 +23,6 @@ const Member = z.object({ deviceId: DeviceId, displayName: z.string().nullable()
 
 const GroupParams = z.object({ groupId: Uuid });
 const MemberParams = GroupParams.extend({ deviceId: DeviceId });
-const Name = z.string().trim().min(1).max(200);
 
 const notFound = (id: string) => new PulseError("NOT_FOUND", `device group ${id} not found`);
 
@@ -66,10 +65,7 @@ export const deviceGroupRoutes = [
     summary: "Create a static group (optionally with members) or a dynamic group (with a device filter)",
     tag: "device groups",
     access: "tenant-write",
-    body: z.discriminatedUnion("kind", [
-      z.object({ kind: z.literal("static"), name: Name, description: z.string().max(2000).nullable().optional(), deviceIds: z.array(DeviceId).max(1000).optional() }),
-      z.object({ kind: z.literal("dynamic"), name: Name, description: z.string().max(2000).nullable().optional(), filter: DeviceFilter }),
-    ]),
+    body: NewGroup,
     example: { kind: "dynamic", name: "Cold rooms", filter: { tag: ["cold-room"], connectivity: ["ONLINE", "STALE"] } },
     response: Group,
     status: 201,
@@ -101,7 +97,7 @@ export const deviceGroupRoutes = [
     tag: "device groups",
     access: "tenant-write",
     params: GroupParams,
-    body: z.object({ name: Name.optional(), description: z.string().max(2000).nullable().optional(), filter: DeviceFilter.optional() }),
+    body: GroupPatch,
     example: { name: "Cold rooms (all)" },
     response: Group,
     handler: async ({ tenant, params, body, audit }) =>
@@ -151,7 +147,7 @@ export const deviceGroupRoutes = [
     tag: "device groups",
     access: "tenant-write",
     params: GroupParams,
-    body: z.object({ deviceIds: z.array(DeviceId).min(1).max(1000) }),
+    body: GroupMembers,
     example: { deviceIds: ["pump-17", "pump-18"] },
     response: Group,
     handler: async ({ tenant, params, body, audit }) => tenant((tx) => addToGroup(tx, params.groupId, body.deviceIds, audit)),

@@ -9,10 +9,8 @@ import * as q from "../../../devices/registry";
 import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
 import { route } from "../../api/route";
+import { DeviceCsv, IMPORT_MAX_ROWS as MAX_ROWS, NewDevice } from "../../api/bodies/devices";
 import { DeviceId } from "../../api/schemas";
-import { NewDevice } from "./devices";
-
-const MAX_ROWS = 500;
 
 const rejected = (errors: FieldError[]) =>
   new PulseError("BAD_REQUEST", `the CSV has ${errors.length} problem(s), nothing was imported; first: ${errors[0]!.path}: ${errors[0]!.message}`, { errors });
@@ -56,7 +54,7 @@ export const deviceImportRoutes = [
     access: "tenant-write",
     bodyFormat: "text",
     maxBodyBytes: 1024 * 1024,
-    body: z.string(),
+    body: DeviceCsv,
     example: "deviceId,displayName,siteId,tags,serialNumber,model\npump-18,Pump 18,site-1,north;cold-chain,SN-0018,P-200\n",
     response: z.object({ created: z.number().int(), devices: z.array(z.object({ deviceId: DeviceId, provisionToken: z.string() })) }),
     status: 201,

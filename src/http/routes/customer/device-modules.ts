@@ -5,9 +5,11 @@ import { route } from "../../api/route";
 import { DeviceId, listParam, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
 import * as parts from "../../../devices/modules";
 import { requireDevice } from "../../../devices/parts";
-import { Key, MetricKey } from "../../../templates/schemas";
+import * as bodies from "../../api/bodies/device-parts";
 
 const STATUSES = parts.MODULE_STATUSES;
+// The bodies' browser-safe copy of this enum must stay the domain's.
+STATUSES satisfies typeof bodies.MODULE_STATUSES;
 
 const Module = z.object({
   moduleId: Uuid,
@@ -24,12 +26,6 @@ const Module = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
-
-/** Raw metric keys the module reports → the semantic keys stored (`{"t1": "temp_c"}`). */
-const MetricKeyMap = z.record(MetricKey, MetricKey).refine((m) => Object.keys(m).length <= 256, { error: "at most 256 keys" });
-const BusAddress = z.string().trim().min(1).max(64);
-const Label = z.string().max(200);
-const Serial = z.string().max(100);
 
 const DeviceParams = z.object({ deviceId: DeviceId });
 const ModuleParams = DeviceParams.extend({ moduleId: Uuid });
@@ -58,14 +54,7 @@ export const deviceModuleRoutes = [
     tag: "devices",
     access: "tenant-write",
     params: DeviceParams,
-    body: z.object({
-      slotKey: Key,
-      moduleTemplateId: Uuid.optional(),
-      busAddress: BusAddress.optional(),
-      label: Label.optional(),
-      serialNumber: Serial.optional(),
-      metricKeyMap: MetricKeyMap.optional(),
-    }),
+    body: bodies.NewModule,
     example: { slotKey: "onewire_bus", moduleTemplateId: "00000000-0000-4000-8000-000000000102", busAddress: "28-0000072a1b3c", metricKeyMap: { t1: "temp_c" } },
     response: Module,
     status: 201,
@@ -94,13 +83,7 @@ export const deviceModuleRoutes = [
     tag: "devices",
     access: "tenant-write",
     params: ModuleParams,
-    body: z.object({
-      label: Label.nullable().optional(),
-      serialNumber: Serial.nullable().optional(),
-      busAddress: BusAddress.nullable().optional(),
-      metricKeyMap: MetricKeyMap.optional(),
-      status: z.enum(["active", "inactive"]).optional(),
-    }),
+    body: bodies.ModuleUpdate,
     example: { label: "Freezer probe", metricKeyMap: { t1: "freezer_temp_c" } },
     response: Module,
     handler: async ({ tenant, params, body, audit }) =>

@@ -6,8 +6,12 @@ import { Deleted, DeviceId, listParam, page, PageQuery, Timestamp, Uuid } from "
 import * as parts from "../../../devices/sensors";
 import { requireDevice } from "../../../devices/parts";
 import { MetricKey } from "../../../templates/schemas";
+import * as bodies from "../../api/bodies/device-parts";
 
 const { SENSOR_STATUSES: STATUSES, SENSOR_SOURCES: SOURCES } = parts;
+// The bodies' browser-safe copies of these enums must stay the domain's.
+STATUSES satisfies typeof bodies.SENSOR_STATUSES;
+SOURCES satisfies typeof bodies.SENSOR_SOURCES;
 
 const Sensor = z.object({
   sensorId: Uuid,
@@ -25,17 +29,6 @@ const Sensor = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
-
-const SensorFields = z.object({
-  displayName: z.string().trim().min(1).max(200).nullable().optional(),
-  unit: z.string().max(32).nullable().optional(),
-  minRange: z.number().nullable().optional(),
-  maxRange: z.number().nullable().optional(),
-  precisionDigits: z.number().int().min(0).max(12).nullable().optional(),
-  status: z.enum(STATUSES).optional(),
-});
-const rangeOrder = (s: { minRange?: number | null; maxRange?: number | null }) => s.minRange == null || s.maxRange == null || s.minRange <= s.maxRange;
-const rangeError = { error: "minRange is above maxRange", path: ["minRange"] };
 
 const DeviceParams = z.object({ deviceId: DeviceId });
 const SensorParams = DeviceParams.extend({ sensorId: Uuid });
@@ -79,12 +72,7 @@ export const deviceSensorRoutes = [
     tag: "devices",
     access: "tenant-write",
     params: DeviceParams,
-    body: SensorFields.extend({
-      metricKey: MetricKey,
-      templateMetricId: Uuid.optional(),
-      moduleId: Uuid.optional(),
-      source: z.enum(SOURCES).default("optional"),
-    }).refine(rangeOrder, rangeError),
+    body: bodies.NewSensor,
     example: { metricKey: "door_open", displayName: "Door open", status: "active" },
     response: Sensor,
     status: 201,
@@ -103,7 +91,7 @@ export const deviceSensorRoutes = [
     tag: "devices",
     access: "tenant-write",
     params: SensorParams,
-    body: SensorFields.refine(rangeOrder, rangeError),
+    body: bodies.SensorUpdate,
     example: { displayName: "Freezer temperature", unit: "°C", minRange: -40, maxRange: 10 },
     response: Sensor,
     handler: async ({ tenant, params, body, audit }) =>

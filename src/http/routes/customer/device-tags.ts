@@ -7,7 +7,8 @@ import * as q from "../../../devices/registry";
 import type { Tx } from "../../../platform/db";
 import { route, type Call } from "../../api/route";
 import { page, PageQuery } from "../../api/schemas";
-import { DeviceParams, deviceNotFound, Tag } from "./devices";
+import { DeviceTags, Tag } from "../../api/bodies/devices";
+import { DeviceParams, deviceNotFound } from "./devices";
 
 const Tags = z.object({ tags: z.array(z.string()) });
 const TagParams = DeviceParams.extend({ tag: Tag });
@@ -56,7 +57,7 @@ export const deviceTagRoutes = [
     tag: "devices",
     access: "tenant-write",
     params: DeviceParams,
-    body: z.object({ tags: z.array(Tag).max(50) }),
+    body: DeviceTags,
     example: { tags: ["north", "cold-chain"] },
     response: Tags,
     handler: async ({ tenant, params, body, audit }) =>

@@ -5,8 +5,13 @@ import { route } from "../../api/route";
 import { Deleted, DeviceId, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
 import * as parts from "../../../devices/transports";
 import { requireDevice } from "../../../devices/parts";
+import * as bodies from "../../api/bodies/device-parts";
 
 const { PROTOCOLS, CONNECTIVITY, TRANSPORT_STATUSES: STATUSES } = parts;
+// The bodies' browser-safe copies of these enums must stay the domain's.
+PROTOCOLS satisfies typeof bodies.PROTOCOLS;
+CONNECTIVITY satisfies typeof bodies.CONNECTIVITY;
+STATUSES satisfies typeof bodies.TRANSPORT_STATUSES;
 const JsonObject = z.record(z.string(), z.unknown());
 
 const Transport = z.object({
@@ -20,14 +25,6 @@ const Transport = z.object({
   status: z.enum(STATUSES),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-});
-
-const TransportFields = z.object({
-  physicalConnectivity: z.enum(CONNECTIVITY).nullable().optional(),
-  protocolConfig: JsonObject.optional(),
-  connectivityConfig: JsonObject.optional(),
-  isPrimary: z.boolean().optional(),
-  status: z.enum(STATUSES).optional(),
 });
 
 const DeviceParams = z.object({ deviceId: DeviceId });
@@ -57,7 +54,7 @@ export const deviceTransportRoutes = [
     tag: "devices",
     access: "tenant-write",
     params: DeviceParams,
-    body: TransportFields.extend({ ingestionProtocol: z.enum(PROTOCOLS) }),
+    body: bodies.NewTransport,
     example: { ingestionProtocol: "http_api", physicalConnectivity: "wifi", isPrimary: true },
     response: Transport,
     status: 201,
@@ -76,7 +73,7 @@ export const deviceTransportRoutes = [
     tag: "devices",
     access: "tenant-write",
     params: TransportParams,
-    body: TransportFields,
+    body: bodies.TransportUpdate,
     example: { isPrimary: true, status: "active" },
     response: Transport,
     handler: async ({ tenant, params, body, audit }) =>

@@ -6,10 +6,11 @@ import * as q from "../../../devices/registry";
 import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
 import { route } from "../../api/route";
+import { DevicePatch, NewDevice } from "../../api/bodies/devices";
 import { Deleted, DeviceId, page, PageQuery, SiteId, Timestamp, Uuid } from "../../api/schemas";
 
-/** Same rule as device_tags.tag: 1-64 characters, no control characters (PostgreSQL counts line separators among them), no comma. */
-export const Tag = z.string().trim().regex(/^[^\p{Cc}\p{Zl}\p{Zp},]{1,64}$/u, { error: "expected a tag: 1-64 characters, no comma or control characters" });
+// Tag lives with the bodies; notification routes still import it from here.
+export { Tag } from "../../api/bodies/devices";
 export const DeviceParams = z.object({ deviceId: DeviceId });
 export const deviceNotFound = (deviceId: string) => new PulseError("NOT_FOUND", `device ${deviceId} not found`);
 
@@ -55,46 +56,6 @@ export const DeviceDetail = DeviceItem.extend({
   template: z.object({ templateId: Uuid, name: z.string(), category: z.string() }).nullable(),
   latestMetrics: z.record(z.string(), z.unknown()).describe("Each metric's latest value and time, e.g. {temp_c: {v: 21.5, t: …}}"),
 });
-
-const text = (max = 200) => z.string().trim().max(max).nullable().optional();
-const DeviceFields = z.object({
-  displayName: text(),
-  siteId: SiteId.nullable().optional(),
-  templateId: Uuid.nullable().optional().describe("A system template or one of the tenant's own"),
-  parentDeviceId: DeviceId.nullable().optional().describe("The gateway this device reports through"),
-  status: z.enum(["ACTIVE", "INACTIVE", "SUSPENDED"]).optional().describe("Decommissioning has its own route; a status here lifts it"),
-  deviceType: text(100),
-  serialNumber: text(),
-  macAddress: z.string().trim().regex(/^[0-9A-Fa-f]{2}([:-]?[0-9A-Fa-f]{2}){5,7}$/, { error: "expected a MAC address such as 00:1A:2B:3C:4D:5E" }).nullable().optional(),
-  imei: z.string().regex(/^[0-9]{14,16}$/, { error: "expected 14-16 digits" }).nullable().optional(),
-  iccid: z.string().regex(/^[0-9]{18,22}F?$/, { error: "expected 18-22 digits" }).nullable().optional(),
-  meid: text(32),
-  manufacturer: text(),
-  model: text(),
-  hwRevision: text(100),
-  boardRevision: text(100),
-  fwVersion: text(100),
-  bootloaderVersion: text(100),
-  modemModel: text(),
-  modemFwVersion: text(100),
-  chipset: text(),
-  batchId: text(),
-  deploymentDate: z.iso.date({ error: "expected a date: YYYY-MM-DD" }).nullable().optional(),
-  lat: z.number().min(-90).max(90).nullable().optional(),
-  lng: z.number().min(-180).max(180).nullable().optional(),
-  address: text(500),
-  locationSource: z.enum(["auto", "manual"]).optional().describe("'auto' lets telemetry move the device; setting lat/lng pins it ('manual')"),
-  sensorLimit: z.number().int().min(0).max(1000).optional(),
-  notes: text(10_000),
-  attributes: z.record(z.string(), z.unknown()).optional(),
-}).strict(); // an unknown field (deviceId or tags in a PATCH, a misspelt name) is an error, not silently dropped
-const locationPair = (b: { lat?: number | null; lng?: number | null }) => (b.lat === undefined && b.lng === undefined) || (b.lat == null) === (b.lng == null);
-const pairError = { error: "lat and lng go together", path: ["lat"] };
-
-export const NewDevice = DeviceFields.extend({ deviceId: DeviceId, tags: z.array(Tag).max(50).optional() })
-  .refine(locationPair, pairError)
-  .refine((b) => b.parentDeviceId !== b.deviceId, { error: "a device cannot be its own parent", path: ["parentDeviceId"] });
-export type NewDevice = z.output<typeof NewDevice>;
 
 const Credentials = z.object({
   provisionToken: z.string().describe("Shown only in this response"),
@@ -171,7 +132,7 @@ export const deviceRoutes = [
     tag: "devices",
     access: "tenant-write",
     params: DeviceParams,
-    body: DeviceFields.refine(locationPair, pairError),
+    body: DevicePatch,
     example: { displayName: "Pump 17 (north)", status: "INACTIVE", lat: 52.2, lng: 4.4 },
     response: DeviceDetail,
     handler: async ({ tenant, params, body, audit }) =>

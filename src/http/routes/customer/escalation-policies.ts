@@ -9,17 +9,10 @@ import * as q from "../../../notify/escalation-queries";
 import { existingSchedules } from "../../../notify/oncall-queries";
 import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
+import { EscalationLevel, EscalationPolicyFields as PolicyFields, EscalationPolicyPatch as PolicyPatch } from "../../api/bodies/notify";
 import { route } from "../../api/route";
 import { Deleted, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
-import { badField, Name } from "./notification-channels";
-
-const Level = z
-  .object({
-    delayMinutes: z.number().int().min(1).max(1440).describe("After the previous level (level 1: after the alert opened)"),
-    channelIds: z.array(Uuid).max(20).transform((ids) => [...new Set(ids)]),
-    scheduleId: Uuid.optional().describe("Also notify whoever is on call in this schedule"),
-  })
-  .strict();
+import { badField } from "./notification-channels";
 
 const Policy = z.object({
   policyId: Uuid,
@@ -31,16 +24,8 @@ const Policy = z.object({
   updatedAt: Timestamp,
 });
 
-const Shape = {
-  name: Name,
-  description: z.string().trim().max(2000).nullable(),
-  isDefault: z.boolean().describe("Setting it clears the tenant's other default"),
-  levels: z.array(Level).min(1).max(5),
-};
-const PolicyFields = z.object({ ...Shape, description: Shape.description.default(null), isDefault: Shape.isDefault.default(false) }).strict();
-const PolicyPatch = z.object(Shape).partial().strict();
 const PolicyParams = z.object({ policyId: Uuid });
-type Level = z.output<typeof Level>;
+type Level = z.output<typeof EscalationLevel>;
 
 const notFound = (policyId: string) => new PulseError("NOT_FOUND", `escalation policy ${policyId} not found`);
 

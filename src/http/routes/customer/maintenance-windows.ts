@@ -4,9 +4,9 @@ import { Recurrence, windowActive } from "../../../alerts/maintenance";
 import { RuleScope } from "../../../alerts/rules";
 import * as q from "../../../alerts/window-queries";
 import { PulseError } from "../../../platform/errors";
+import { WindowFields, WindowPatch } from "../../api/bodies/alerts";
 import { route } from "../../api/route";
 import { Deleted, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
-import { IsoTime } from "./alerts";
 
 const Window = z.object({
   windowId: Uuid,
@@ -20,16 +20,6 @@ const Window = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
-
-const WindowFields = z.object({
-  name: z.string().trim().min(1).max(200),
-  enabled: z.boolean().default(true),
-  startsAt: IsoTime,
-  endsAt: IsoTime.nullable().optional().describe("None: open-ended"),
-  recurrence: Recurrence.nullable().optional().describe("On only these weekly hours (in its time zone) between startsAt and endsAt"),
-  scope: RuleScope.default({}).describe("Which devices; every list given must match, none means every device"),
-}).strict();
-const WindowPatch = WindowFields.extend({ enabled: z.boolean(), scope: RuleScope }).partial().strict();
 
 const WindowParams = z.object({ windowId: Uuid });
 const notFound = (id: string) => new PulseError("NOT_FOUND", `maintenance window ${id} not found`);

@@ -10,11 +10,11 @@ import { MqttRepublishConfig, PayloadFilter, payloadMatches, topicMatches, valid
 import { maskChannelConfig, postSignedJson } from "../../../notify/senders";
 import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
+import { DESTINATIONS, MessageRouteShape, MessageRouteTest as TestBody } from "../../api/bodies/notify";
 import { route } from "../../api/route";
 import { Deleted, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
-import { badField, BoolQuery, checkedConfig, mergedConfig, Name, SendResult } from "./notification-channels";
+import { badField, BoolQuery, checkedConfig, mergedConfig, SendResult } from "./notification-channels";
 
-const DESTINATIONS = ["webhook", "mqtt_republish"] as const;
 type Destination = (typeof DESTINATIONS)[number];
 
 const MessageRoute = z.object({
@@ -33,24 +33,15 @@ const TopicFilter = z.string().superRefine((f, ctx) => {
   const reason = validTopicFilter(f);
   if (reason) ctx.addIssue({ code: "custom", message: reason });
 });
+// The shared shape with ingest's own topic and payload filter checks put in place.
 const Shape = {
-  name: Name,
-  topicFilter: TopicFilter.describe("MQTT-style: + one level, # the rest (e.g. tenant/acme/device/+/telemetry)"),
-  payloadFilter: PayloadFilter.describe('Every key must match: {"temp_c": {"$gt": 80}, "msgType": "telemetry"}'),
-  destinationType: z.enum(DESTINATIONS),
-  destinationConfig: z.record(z.string(), z.unknown()).describe("webhook: {url, method?, headers?, secret?}; mqtt_republish: {topic, qos?, retain?}"),
-  enabled: z.boolean(),
+  ...MessageRouteShape,
+  topicFilter: TopicFilter.describe(MessageRouteShape.topicFilter.description ?? ""),
+  payloadFilter: PayloadFilter.describe(MessageRouteShape.payloadFilter.description ?? ""),
 };
 const RouteFields = z.object({ ...Shape, payloadFilter: Shape.payloadFilter.default({}), enabled: Shape.enabled.default(true) }).strict();
 const RoutePatch = z.object(Shape).partial().strict();
 const RouteParams = z.object({ routeId: Uuid });
-const TestBody = z
-  .object({
-    topic: z.string().min(1).max(256),
-    payload: z.looseObject({ metrics: z.record(z.string(), z.unknown()) }).describe("The stored message: {metrics: {…}, msgType?, deviceId?, siteId?}"),
-    deliver: z.boolean().default(false).describe("Also call the webhook when both filters match"),
-  })
-  .strict();
 
 const notFound = (routeId: string) => new PulseError("NOT_FOUND", `message route ${routeId} not found`);
 const loadRoute = async (tx: Tx, routeId: string) => (await q.getMessageRoute(tx, routeId)) ?? Promise.reject(notFound(routeId));

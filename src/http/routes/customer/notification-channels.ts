@@ -9,13 +9,12 @@ import { policiesUsing } from "../../../notify/escalation-queries";
 import { CHANNEL_TYPES, maskChannelConfig, mergeChannelConfig, parseChannelConfig, sendNotice, type AlertNotice, type ChannelConfig, type ChannelType } from "../../../notify/senders";
 import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
+import { ChannelFields, ChannelPatch } from "../../api/bodies/notify";
 import { route } from "../../api/route";
 import { Deleted, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
 
 /** `?enabled=true|false` (also 1/0). */
 export const BoolQuery = z.preprocess((v) => (v === "true" || v === "1" ? true : v === "false" || v === "0" ? false : v), z.boolean());
-export const IsoTime = z.iso.datetime({ offset: true, error: "expected an ISO 8601 timestamp with a zone, e.g. 2026-11-27T12:00:00Z" }).transform((s) => new Date(s));
-export const Name = z.string().trim().min(1).max(200);
 
 /** A 400 naming one body field, in the same shape as a failed schema check. */
 export const badField = (path: string, message: string) =>
@@ -33,12 +32,6 @@ const Channel = z.object({
   updatedAt: Timestamp,
 });
 
-const Config = z.record(z.string(), z.unknown());
-const ChannelFields = z.object({ name: Name, channelType: z.enum(CHANNEL_TYPES), config: Config, enabled: z.boolean().default(true) }).strict();
-const ChannelPatch = z
-  .object({ name: Name, channelType: z.enum(CHANNEL_TYPES), config: Config.describe("Masked values (***) keep the stored secrets"), enabled: z.boolean() })
-  .partial()
-  .strict();
 const ChannelParams = z.object({ channelId: Uuid });
 
 export const channelNotFound = (channelId: string) => new PulseError("NOT_FOUND", `notification channel ${channelId} not found`);

@@ -3,15 +3,10 @@ import { z } from "zod";
 import * as q from "../../../notify/channel-queries";
 import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
+import { NotificationRouteFields as RouteFields, NotificationRoutePatch as RoutePatch } from "../../api/bodies/notify";
 import { route } from "../../api/route";
-import { Deleted, page, PageQuery, SiteId, Timestamp, Uuid } from "../../api/schemas";
-import { Tag } from "./devices";
-import { badField, BoolQuery, Name } from "./notification-channels";
-
-export const ALERT_TYPES = ["NO_HEARTBEAT", "THRESHOLD", "WINDOW", "ANOMALY", "NO_TELEMETRY", "SYSTEM_HEALTH", "CERT_EXPIRING"] as const;
-const TRANSITIONS = ["OPEN", "ACKNOWLEDGED", "CLOSED"] as const;
-const unique = <T>(xs: T[]) => [...new Set(xs)];
-const list = <T extends z.ZodType>(item: T, max = 100) => z.array(item).max(max).transform(unique);
+import { Deleted, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
+import { badField, BoolQuery } from "./notification-channels";
 
 const RouteRule = z.object({
   routeId: Uuid,
@@ -30,34 +25,6 @@ const RouteRule = z.object({
   updatedAt: Timestamp,
 });
 
-const Shape = {
-  name: Name,
-  channelId: Uuid,
-  enabled: z.boolean(),
-  priority: z.number().int().min(-100_000).max(100_000).describe("Lowest first"),
-  minSeverity: z.number().int().min(1).max(5).describe("1 info … 5 critical"),
-  alertTypes: list(z.enum(ALERT_TYPES)).describe("Empty: every type"),
-  siteIds: list(SiteId, 500).describe("Empty: every site"),
-  tags: list(Tag, 100).describe("Device tags; empty: any"),
-  devicePrefixes: list(z.string().min(1).max(128), 100).describe("Device id prefixes; empty: any device"),
-  transitions: z.array(z.enum(TRANSITIONS)).min(1, { error: "name at least one transition" }).transform(unique),
-  throttleMinutes: z.number().int().min(0).max(1440).describe("At most one notice per channel in this many minutes (0: no limit)"),
-};
-const RouteFields = z
-  .object({
-    ...Shape,
-    enabled: Shape.enabled.default(true),
-    priority: Shape.priority.default(100),
-    minSeverity: Shape.minSeverity.default(1),
-    alertTypes: Shape.alertTypes.default([]),
-    siteIds: Shape.siteIds.default([]),
-    tags: Shape.tags.default([]),
-    devicePrefixes: Shape.devicePrefixes.default([]),
-    transitions: Shape.transitions.default(["OPEN", "CLOSED"]),
-    throttleMinutes: Shape.throttleMinutes.default(0),
-  })
-  .strict();
-const RoutePatch = z.object(Shape).partial().strict();
 const RouteParams = z.object({ routeId: Uuid });
 
 const notFound = (routeId: string) => new PulseError("NOT_FOUND", `notification route ${routeId} not found`);

@@ -4,39 +4,21 @@
  */
 import { z } from "zod";
 import { policiesUsing } from "../../../notify/escalation-queries";
-import { isTimeZone, onCallAt, Responder, timeline } from "../../../notify/oncall";
+import { onCallAt, Responder, timeline } from "../../../notify/oncall";
 import * as q from "../../../notify/oncall-queries";
 import type { Tx } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
+import { FIXED_SHIFT_HOURS, IsoTime, LayerFields, LayerPatch, OverrideFields, ROTATIONS, ScheduleFields, SchedulePatch } from "../../api/bodies/notify";
 import { route } from "../../api/route";
 import { Deleted, page, PageQuery, Timestamp, Uuid } from "../../api/schemas";
-import { badField, IsoTime, Name } from "./notification-channels";
+import { badField } from "./notification-channels";
 
-const ROTATIONS = ["daily", "weekly", "custom"] as const;
-const FIXED_HOURS = { daily: 24, weekly: 168 } as const;
 const DAY = 86_400_000;
 
 const Schedule = z.object({ scheduleId: Uuid, name: z.string(), description: z.string().nullable(), timezone: z.string(), createdAt: Timestamp, updatedAt: Timestamp });
 const LayerOut = z.object({ layerId: Uuid, name: z.string(), order: z.number().int(), rotation: z.enum(ROTATIONS), shiftHours: z.number().int(), startsAt: Timestamp, responders: z.array(Responder), createdAt: Timestamp });
 const OverrideOut = z.object({ overrideId: Uuid, responder: Responder, startsAt: Timestamp, endsAt: Timestamp, reason: z.string().nullable(), createdAt: Timestamp });
 const Shift = z.object({ start: Timestamp, end: Timestamp, responder: Responder, source: z.enum(["override", "layer"]), layerId: Uuid.optional(), overrideId: Uuid.optional() });
-
-const TimeZone = z.string().refine(isTimeZone, { error: "expected an IANA time zone such as Europe/Amsterdam" });
-const ScheduleShape = { name: Name, description: z.string().trim().max(2000).nullable(), timezone: TimeZone };
-const ScheduleFields = z.object({ ...ScheduleShape, description: ScheduleShape.description.default(null), timezone: TimeZone.default("UTC") }).strict();
-const LayerShape = {
-  name: Name,
-  order: z.number().int().min(-1000).max(1000).describe("Higher wins where layers overlap"),
-  rotation: z.enum(ROTATIONS),
-  shiftHours: z.number().int().min(1).max(8760).describe("daily: 24, weekly: 168 (implied); custom: required"),
-  startsAt: IsoTime.describe("The first handoff"),
-  responders: z.array(Responder).min(1).max(100).describe("In rotation order"),
-};
-const LayerFields = z.object({ ...LayerShape, order: LayerShape.order.default(0), shiftHours: LayerShape.shiftHours.optional() }).strict();
-const OverrideFields = z
-  .object({ responder: Responder, startsAt: IsoTime, endsAt: IsoTime, reason: z.string().trim().max(500).nullable().default(null) })
-  .strict()
-  .refine((o) => o.endsAt > o.startsAt, { error: "endsAt must be after startsAt", path: ["endsAt"] });
 
 const ScheduleParams = z.object({ scheduleId: Uuid });
 const LayerParams = ScheduleParams.extend({ layerId: Uuid });
@@ -60,7 +42,7 @@ function shiftHoursFor(rotation: (typeof ROTATIONS)[number], given: number | und
     if (given === undefined) throw badField("shiftHours", "a custom rotation needs shiftHours (1-8760)");
     return given;
   }
-  const fixed = FIXED_HOURS[rotation];
+  const fixed = FIXED_SHIFT_HOURS[rotation];
   if (given !== undefined && given !== fixed) throw badField("shiftHours", `a ${rotation} rotation has ${fixed}-hour shifts`);
   return fixed;
 }
@@ -120,7 +102,7 @@ export const oncallRoutes = [
     tag: "on-call",
     access: "tenant-write",
     params: ScheduleParams,
-    body: z.object(ScheduleShape).partial().strict(),
+    body: SchedulePatch,
     example: { timezone: "America/New_York" },
     response: Schedule,
     handler: async ({ tenant, params, body, audit }) =>
@@ -175,7 +157,7 @@ export const oncallRoutes = [
     tag: "on-call",
     access: "tenant-write",
     params: LayerParams,
-    body: z.object(LayerShape).partial().strict(),
+    body: LayerPatch,
     example: { rotation: "custom", shiftHours: 12 },
     response: LayerOut,
     handler: async ({ tenant, params, body, audit }) =>

@@ -1,6 +1,7 @@
 /** Sites: where a tenant's devices are. */
 import { z } from "zod";
 import { PulseError } from "../../../platform/errors";
+import { NewSite, SitePatch } from "../../api/bodies/devices";
 import { route } from "../../api/route";
 import { Deleted, page, PageQuery, SiteId, Timestamp } from "../../api/schemas";
 import * as q from "../../../sites/queries";
@@ -17,17 +18,6 @@ export const Site = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
-
-const SiteFields = z.object({
-  name: z.string().trim().min(1).max(200),
-  address: z.string().max(500).nullable().optional(),
-  lat: z.number().min(-90).max(90).nullable().optional(),
-  lng: z.number().min(-180).max(180).nullable().optional(),
-  timezone: z.string().refine((tz) => Intl.supportedValuesOf("timeZone").includes(tz) || tz === "UTC", { error: "expected an IANA time zone such as Europe/Amsterdam" }).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-});
-const locationPair = (s: { lat?: number | null; lng?: number | null }) => (s.lat == null) === (s.lng == null);
-const pairError = { error: "lat and lng go together", path: ["lat"] };
 
 const SiteParams = z.object({ siteId: SiteId });
 const notFound = (siteId: string) => new PulseError("NOT_FOUND", `site ${siteId} not found`);
@@ -49,7 +39,7 @@ export const siteRoutes = [
     summary: "Create a site",
     tag: "sites",
     access: "tenant-write",
-    body: SiteFields.extend({ siteId: SiteId }).refine(locationPair, pairError),
+    body: NewSite,
     example: { siteId: "plant-1", name: "Plant 1", lat: 52.1, lng: 4.3, timezone: "Europe/Amsterdam" },
     response: Site,
     status: 201,
@@ -77,7 +67,7 @@ export const siteRoutes = [
     tag: "sites",
     access: "tenant-write",
     params: SiteParams,
-    body: SiteFields.partial().refine((b) => b.lat === undefined && b.lng === undefined ? true : locationPair(b), pairError),
+    body: SitePatch,
     example: { name: "Plant 1 (north)" },
     response: Site,
     handler: async ({ tenant, params, body, audit }) =>

@@ -9,7 +9,8 @@ import { PulseError } from "../../../platform/errors";
 import { route } from "../../api/route";
 import { Deleted, Uuid } from "../../api/schemas";
 import * as q from "../../../templates/queries";
-import { Command, CommandFields, EXAMPLES, Metric, MetricFields, Slot, SlotFields, TemplateParams } from "../../../templates/schemas";
+import { Command, EXAMPLES, Metric, Slot, TemplateParams } from "../../../templates/schemas";
+import { CommandFields, MetricFields, SlotFields } from "../../api/bodies/templates";
 import type { TemplateFamily } from "./templates";
 
 interface PartKind {

@@ -10,7 +10,8 @@ import { PulseError } from "../../../platform/errors";
 import { route, type Access, type Call } from "../../api/route";
 import { Deleted, page, PageQuery } from "../../api/schemas";
 import * as q from "../../../templates/queries";
-import { CATEGORIES, EXAMPLES, NewTemplate, Slug, Template, TemplateDetail, TemplateFields, TemplateParams } from "../../../templates/schemas";
+import { CATEGORIES, EXAMPLES, Template, TemplateDetail, TemplateParams } from "../../../templates/schemas";
+import { CloneTemplate, NewTemplate, TemplateFields } from "../../api/bodies/templates";
 import { templatePartRoutes } from "./template-parts";
 
 type Caller = Pick<Call<unknown, unknown, unknown>, "tenant" | "operator" | "audit" | "deps">;
@@ -146,7 +147,7 @@ export const customerTemplateRoutes = [
     tag: f.tag,
     access: f.write,
     params: TemplateParams,
-    body: z.object({ slug: Slug, name: z.string().trim().min(1).max(200).optional() }),
+    body: CloneTemplate,
     example: { slug: "lifeline-gateway-custom", name: "Lifeline Gateway (ours)" },
     response: TemplateDetail,
     status: 201,

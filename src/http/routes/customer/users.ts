@@ -7,15 +7,13 @@ import { z } from "zod";
 import { asWorker } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
 import * as users from "../../../identity/users";
-import { TENANT_ROLES } from "../../../identity/schema";
 import { route } from "../../api/route";
 import { Deleted, page, PageQuery } from "../../api/schemas";
 import * as tenants from "../../../tenants/queries";
-import { DisplayName, Email, emailTaken, guardSelf, Password, ResetBody, ResetResult, rolesOf, User, UserParams, userNotFound, WithPassword } from "../operator/users";
-import { ProfileFields, TenantWithStats } from "../operator/tenants";
-
-const TenantRole = z.enum(TENANT_ROLES, { error: `expected ${TENANT_ROLES.join(" or ")}` });
-const Status = z.enum(["ACTIVE", "DISABLED"]);
+import { emailTaken, guardSelf, ResetResult, User, UserParams, userNotFound, WithPassword } from "../operator/users";
+import { TenantWithStats } from "../operator/tenants";
+import { CreateTenantUserBody, ResetBody, TenantRole, UpdateTenantUserBody } from "../../api/bodies/users";
+import { ProfileFields } from "../../api/bodies/tenants";
 
 export const customerUserRoutes = [
   route({
@@ -34,7 +32,7 @@ export const customerUserRoutes = [
     summary: "Create a user in the tenant (customer or tenant-admin); without a password one is generated and returned once",
     tag: "users",
     access: "tenant-write",
-    body: z.object({ email: Email, displayName: DisplayName.optional(), roles: rolesOf(TenantRole), password: Password.optional() }),
+    body: CreateTenantUserBody,
     example: { email: "viewer@acme.example", displayName: "Viewer", roles: ["customer"] },
     response: WithPassword,
     status: 201,
@@ -62,7 +60,7 @@ export const customerUserRoutes = [
     tag: "users",
     access: "tenant-write",
     params: UserParams,
-    body: z.object({ displayName: DisplayName.nullable().optional(), roles: rolesOf(TenantRole).optional(), status: Status.optional() }),
+    body: UpdateTenantUserBody,
     example: { roles: ["customer", "tenant-admin"] },
     response: User,
     handler: async ({ tenant, params, body, principal, audit, deps }) => {

@@ -3,9 +3,9 @@ import { z } from "zod";
 import { PulseError } from "../../../platform/errors";
 import { route } from "../../api/route";
 import { Deleted, listParam, page, PageQuery, TenantId, Timestamp } from "../../api/schemas";
+import { CreateTenantBody, TENANT_STATUSES as STATUSES, UpdateTenantBody } from "../../api/bodies/tenants";
 import * as q from "../../../tenants/queries";
 
-const STATUSES = ["ACTIVE", "SUSPENDED", "DELETED"] as const;
 const counts = z.record(z.string(), z.number().int());
 
 export const Tenant = z.object({
@@ -24,17 +24,6 @@ export const Tenant = z.object({
 });
 
 export const TenantWithStats = Tenant.extend({ stats: z.object({ devices: z.number().int(), sites: z.number().int(), users: z.number().int() }) });
-
-/** What a tenant's profile holds; tenant admins edit the same fields (without dataRegion) on /customer/organization. */
-export const ProfileFields = z.object({
-  name: z.string().trim().min(1).max(200),
-  contactEmail: z.email({ error: "expected an email address" }).max(320).nullable().optional(),
-  legalName: z.string().max(300).nullable().optional(),
-  industry: z.string().max(100).nullable().optional(),
-  country: z.string().regex(/^[A-Z]{2}$/, { error: "expected an ISO 3166-1 alpha-2 country code such as NL" }).nullable().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-});
-const TenantFields = ProfileFields.extend({ dataRegion: z.string().max(64).nullable().optional() });
 
 const bool = z.preprocess((v) => (v === "true" || v === "1" ? true : v === "false" || v === "0" ? false : v), z.boolean());
 const TenantParams = z.object({ tenantId: TenantId });
@@ -61,7 +50,7 @@ export const tenantRoutes = [
     summary: "Create a tenant",
     tag: "operator",
     access: "operator-write",
-    body: TenantFields.extend({ tenantId: TenantId }),
+    body: CreateTenantBody,
     example: { tenantId: "acme", name: "Acme Corp", contactEmail: "ops@acme.example", country: "NL", dataRegion: "eu-west" },
     response: TenantWithStats,
     status: 201,
@@ -97,7 +86,7 @@ export const tenantRoutes = [
     tag: "operator",
     access: "operator-write",
     params: TenantParams,
-    body: TenantFields.partial().extend({ status: z.enum(["ACTIVE", "SUSPENDED"]).optional() }),
+    body: UpdateTenantBody,
     example: { status: "SUSPENDED" },
     response: TenantWithStats,
     handler: async ({ operator, params, body }) => {

@@ -7,10 +7,11 @@ import { z } from "zod";
 import { asWorker } from "../../../platform/db";
 import { PulseError } from "../../../platform/errors";
 import type { Principal } from "../../../identity/principal";
-import { MIN_PASSWORD_LENGTH, ROLES, rolesMismatch, type Role } from "../../../identity/schema";
+import { ROLES, rolesMismatch, type Role } from "../../../identity/schema";
 import * as users from "../../../identity/users";
 import { route, type ApiDeps } from "../../api/route";
 import { Deleted, page, PageQuery, TenantId, Timestamp, Uuid } from "../../api/schemas";
+import { CreateUserBody, ResetBody, UpdateUserBody } from "../../api/bodies/users";
 import { getTenant } from "../../../tenants/queries";
 
 export const User = z.object({
@@ -28,11 +29,6 @@ export const User = z.object({
 export const WithPassword = User.extend({ generatedPassword: z.string().optional() });
 export const ResetResult = z.object({ userId: Uuid, email: z.string(), generatedPassword: z.string().optional(), sessionsRevoked: z.number().int() });
 
-export const Email = z.string().trim().max(320).regex(/^[^@\s]+@[^@\s]+$/, { error: "expected an email address" });
-export const Password = z.string().min(MIN_PASSWORD_LENGTH, { error: `a password has at least ${MIN_PASSWORD_LENGTH} characters` }).max(1024);
-export const DisplayName = z.string().trim().min(1).max(200);
-export const rolesOf = <T extends z.ZodType<Role>>(role: T) => z.array(role).min(1).max(ROLES.length).transform((r) => [...new Set(r)]);
-export const ResetBody = z.object({ password: Password.optional() }).optional();
 export const UserParams = z.object({ userId: Uuid });
 export const userNotFound = (userId: string) => new PulseError("NOT_FOUND", `user ${userId} not found`);
 
@@ -71,12 +67,7 @@ export const operatorUserRoutes = [
     summary: "Create a local user: of a tenant (customer, tenant-admin) or an operator (no tenantId; operator, operator-admin)",
     tag: "operator",
     access: "operator-write",
-    body: z
-      .object({ email: Email, displayName: DisplayName.optional(), roles: rolesOf(z.enum(ROLES)), tenantId: TenantId.nullable().optional(), password: Password.optional() })
-      .superRefine((b, ctx) => {
-        const mismatch = rolesMismatch(b.roles, b.tenantId ?? null);
-        if (mismatch) ctx.addIssue({ code: "custom", path: ["roles"], message: mismatch });
-      }),
+    body: CreateUserBody,
     example: { email: "jane@acme.example", displayName: "Jane", roles: ["tenant-admin"], tenantId: "acme" },
     response: WithPassword,
     status: 201,
@@ -111,7 +102,7 @@ export const operatorUserRoutes = [
     tag: "operator",
     access: "operator-write",
     params: UserParams,
-    body: z.object({ displayName: DisplayName.nullable().optional(), roles: rolesOf(z.enum(ROLES)).optional(), status: z.enum(["ACTIVE", "DISABLED"]).optional() }),
+    body: UpdateUserBody,
     example: { status: "DISABLED" },
     response: User,
     handler: async ({ operator, params, body, principal, deps }) =>
