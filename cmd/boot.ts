@@ -19,7 +19,7 @@ export const EVALUATE_SETTINGS = ["evaluateShard", "evaluateTickMs"] as const sa
 export const DELIVER_SETTINGS = ["deliverAttempts", "deliverBackoffMs", "deliverMaxBackoffMs", "deliverConcurrency", "egressAllow"] as const satisfies readonly SettingKey[];
 
 export const API_SETTINGS = [
-  "oidcIssuer", "oidcAudience", "oidcJwksUrl", "accessTokenTtl", "sessionTtl", "apiRate", "apiBurst", "mqttHookSecret", "egressAllow",
+  "oidcIssuer", "oidcAudience", "oidcClientId", "oidcJwksUrl", "accessTokenTtl", "sessionTtl", "apiRate", "apiBurst", "mqttHookSecret", "egressAllow",
 ] as const satisfies readonly SettingKey[];
 
 export function settingOption(key: SettingKey): Option {

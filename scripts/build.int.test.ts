@@ -75,5 +75,13 @@ describePg("the compiled pulse binary", () => {
       items = (await up.api("GET", "/api/v1/customer/devices/bin-1/telemetry", { token })).body.items;
     }
     expect(items.length).toBe(2);
+    // The console comes out of the binary itself: its page, and the hashed script that page names.
+    const page = await fetch(`${up.url}/app/devices/bin-1`);
+    expect([page.status, page.headers.get("cache-control")]).toEqual([200, "no-cache"]);
+    const script = /src="(\/app\/assets\/index-[a-z0-9]+\.js)"/.exec(await page.text())?.[1];
+    expect(script).toBeDefined();
+    const js = await fetch(`${up.url}${script}`);
+    expect([js.status, js.headers.get("cache-control")]).toEqual([200, "public, max-age=31536000, immutable"]);
+    expect((await js.text()).length).toBeGreaterThan(10_000);
   });
 });

@@ -16,6 +16,10 @@ export async function buildWeb(outdir = join(ROOT, "web-dist")): Promise<number>
     entrypoints: [join(ROOT, "src/web/index.html")],
     outdir,
     minify: true,
+    splitting: true,
+    // Absolute, so a deep link such as /app/devices/d-1 still finds /app/assets/….
+    publicPath: "/app/",
+    define: { "process.env.NODE_ENV": JSON.stringify("production") },
     naming: { entry: "[name].[ext]", chunk: "assets/[name]-[hash].[ext]", asset: "assets/[name]-[hash].[ext]" },
   });
   if (!result.success) throw new AggregateError(result.logs, "web build failed");
@@ -37,7 +41,11 @@ export async function buildBinary(outfile = join(ROOT, "dist/pulse")): Promise<s
   return outfile;
 }
 
-if (import.meta.main) {
+if (import.meta.main && process.argv[2] === "--web") {
+  const started = performance.now();
+  const outputs = await buildWeb();
+  console.log(`built web-dist/: ${outputs} files in ${Math.round(performance.now() - started)} ms`);
+} else if (import.meta.main) {
   const started = performance.now();
   const out = await buildBinary(process.argv[2] ?? undefined);
   const size = Bun.file(out).size;

@@ -9,6 +9,7 @@ import type { EdgeDeps, EdgeResult } from "../telemetry/edge";
 import { problem, problemFromError } from "./problem";
 import { registerHealth } from "./routes/health";
 import { registerIngest } from "./routes/ingest";
+import { registerSpa, type ConsoleOptions } from "./spa";
 import { mountRoutes, type ApiDeps } from "./api/route";
 import { API_ROUTES } from "./api/routes";
 import { DOCS_PAGE, openApiDocument } from "./api/openapi";
@@ -23,6 +24,8 @@ export interface AppDeps {
   checks: Record<string, () => Promise<unknown>>;
   /** The REST API; absent in ingest-only tests. */
   api?: ApiDeps;
+  /** Serve the web console at /app/ (with the OIDC issuer it may talk to). */
+  console?: ConsoleOptions;
 }
 
 export type AppEnv = {
@@ -62,6 +65,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const doc = JSON.stringify(openApiDocument(API_ROUTES));
   app.get("/api/openapi.json", () => new Response(doc, { headers: { "content-type": "application/json" } }));
   app.get("/api/docs", (c) => c.html(DOCS_PAGE));
+  if (deps.console) registerSpa(app, deps.console);
   return app;
 }
 

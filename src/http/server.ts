@@ -48,7 +48,8 @@ export async function startHttp(e: HttpEngines, config: HttpSettings, log: Logge
     metrics: e.metrics,
     edge: { bundler, ...createGuards(e.sql, config, lifecycle) },
     checks: { database: () => e.sql`select 1`, bus: () => e.bus.backlog("TELEMETRY"), ...e.checks },
-    api: await createApiDeps(e.sql, e.reads, config, log, lifecycle),
+    api: { ...(await createApiDeps(e.sql, e.reads, config, log, lifecycle)), bus: e.bus },
+    console: { oidcIssuer: config.oidcIssuer },
   });
   let server: ReturnType<typeof Bun.serve>;
   try {

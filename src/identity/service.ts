@@ -13,6 +13,8 @@ import { createVerifier, type Verify } from "./verifier";
 export interface IdentitySettings {
   oidcIssuer: string;
   oidcAudience: string;
+  /** The web console's OIDC client (default pulse-console). */
+  oidcClientId?: string;
   oidcJwksUrl: string;
   accessTokenTtl: number;
   sessionTtl: number;
@@ -24,6 +26,8 @@ export interface Identity {
   mode: "oidc" | "builtin";
   issuer: string;
   audience: string;
+  /** The client id the web console uses at the OIDC issuer. */
+  clientId: string;
   verify: Verify;
   /** Present in built-in mode: sign-in, refresh and sign-out. */
   builtin: BuiltinIssuer | null;
@@ -32,10 +36,10 @@ export interface Identity {
 export async function openIdentity(sql: Sql, s: IdentitySettings): Promise<Identity> {
   if (s.oidcIssuer) {
     const jwks = new RemoteJwks({ ...s.jwks, issuer: s.oidcIssuer, jwksUrl: s.oidcJwksUrl });
-    return { mode: "oidc", issuer: s.oidcIssuer, audience: s.oidcAudience, builtin: null, verify: createVerifier({ issuer: s.oidcIssuer, audience: s.oidcAudience, keys: jwks.getKey }) };
+    return { mode: "oidc", issuer: s.oidcIssuer, audience: s.oidcAudience, clientId: s.oidcClientId ?? "pulse-console", builtin: null, verify: createVerifier({ issuer: s.oidcIssuer, audience: s.oidcAudience, keys: jwks.getKey }) };
   }
   const builtin = await BuiltinIssuer.open(sql, { audience: s.oidcAudience, accessTtlSeconds: s.accessTokenTtl, sessionTtlSeconds: s.sessionTtl });
-  return { mode: "builtin", issuer: BUILTIN_ISSUER, audience: s.oidcAudience, builtin, verify: createVerifier({ issuer: BUILTIN_ISSUER, audience: s.oidcAudience, keys: builtin.keys }) };
+  return { mode: "builtin", issuer: BUILTIN_ISSUER, audience: s.oidcAudience, clientId: s.oidcClientId ?? "pulse-console", builtin, verify: createVerifier({ issuer: BUILTIN_ISSUER, audience: s.oidcAudience, keys: builtin.keys }) };
 }
 
 /** `pulse user create`: a local user of an existing tenant, or an operator. */

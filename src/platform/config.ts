@@ -225,6 +225,12 @@ export const SETTINGS = {
     default: "pulse-api",
     schema: z.string().min(1, { error: "expected an audience" }),
   }),
+  oidcClientId: setting({
+    describe: "OIDC client id the web console signs in with (authorization code + PKCE, a public client)",
+    placeholder: "id",
+    default: "pulse-console",
+    schema: z.string().min(1, { error: "expected a client id" }).max(200),
+  }),
   oidcJwksUrl: setting({
     describe: "JWKS URL of the OIDC issuer; empty reads it from the issuer's discovery document",
     placeholder: "url",
@@ -380,6 +386,14 @@ export function loadConfig<K extends SettingKey>(
 /** Was the setting given (flag or non-empty variable), rather than left to its default? */
 export function settingGiven(key: SettingKey, flags: Partial<Record<SettingKey, string>>, env: Record<string, string | undefined> = process.env): boolean {
   return flags[key] !== undefined || Boolean(env[envOf(key)]);
+}
+
+/**
+ * Run from source only (never the binary, which serves its embedded console): a web-dist/
+ * built elsewhere, so tests and page work can serve their own build. Not a setting.
+ */
+export function consoleBuildDir(env: Record<string, string | undefined> = process.env): string | undefined {
+  return env.PULSE_WEB_DIST || undefined;
 }
 
 /** For test runs: drop every PULSE_* variable except PULSE_TEST_*, and fix the time zone. */
