@@ -1,5 +1,5 @@
 /** The console's entry: query cache, session, routing under /app, live updates. */
-import { lazy, StrictMode, Suspense } from "react";
+import { lazy, StrictMode, Suspense, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { Route, Router, Switch } from "wouter";
@@ -7,6 +7,7 @@ import { ApiError } from "./lib/api";
 import { AuthProvider, useAuth } from "./lib/auth";
 import { initLive } from "./lib/live";
 import { Shell } from "./shell";
+import { preloadPage } from "./routes";
 import { Loading } from "./ui/table";
 import { Toasts } from "./ui/toast";
 
@@ -26,9 +27,14 @@ const queryClient = new QueryClient({
 });
 initLive(queryClient);
 
+// The page being opened loads while the session is checked, not after.
+const firstPage = preloadPage(location.pathname.replace(/^\/app/, "") || "/");
+
 function Gate() {
   const { me, loading } = useAuth();
-  if (loading) return <Loading label="Loading Pulse…" />;
+  const [pageReady, setPageReady] = useState(false);
+  useEffect(() => void firstPage.then(() => setPageReady(true)), []);
+  if (loading || (me && !pageReady)) return <Loading label="Loading Pulse…" />;
   return me ? <Shell /> : <SignIn />;
 }
 

@@ -2,11 +2,12 @@
  * The frame around every page: navigation for the caller's area (customer or operator), who is
  * signed in, the live-connection indicator, and the routed page with its own loading state.
  */
-import { Suspense, useState } from "react";
+import { Suspense, useEffect, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
 import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import { isOperator, isTenantUser, useAuth } from "./lib/auth";
 import { useLiveStatus } from "./lib/live";
-import { ROUTES, type Area } from "./routes";
+import { preloadAllPages, ROUTES, type Area } from "./routes";
 import { Loading } from "./ui/table";
 import { PageHeader } from "./ui/layout";
 import { ErrorBoundary } from "./ui/error-boundary";
@@ -45,6 +46,8 @@ function LiveDot() {
 export function Shell() {
   const { me, signOut } = useAuth();
   const [menu, setMenu] = useState(false);
+  const queryClient = useQueryClient();
+  useEffect(() => preloadAllPages(() => queryClient.isFetching() > 0 || queryClient.isMutating() > 0), [queryClient]);
   const areas: Area[] = [...(isTenantUser(me) ? (["customer"] as const) : []), ...(isOperator(me) ? (["operator"] as const) : [])];
   const home = areas.includes("customer") ? "/" : "/operator";
   return (

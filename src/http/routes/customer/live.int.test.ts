@@ -13,49 +13,11 @@ import { apiHarness, type ApiHarness } from "../../../testing/api";
 import { describePg, quietLog } from "../../../testing/db";
 import { addDevice } from "../../../testing/fixtures";
 import { freePort } from "../../../testing/servers";
+import { eventsOf, sse } from "../../../testing/sse";
 import { createApiDeps } from "../../api/deps";
 import { createApp } from "../../app";
 
-interface SseEvent {
-  event: string;
-  id?: string;
-  data: any;
-}
-
-/** Reads an event stream in the background; `until` waits for a condition on what arrived. */
-function sse(body: ReadableStream<Uint8Array>) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  const events: SseEvent[] = [];
-  let buffer = "";
-  let comments = 0;
-  let done = false;
-  const ended = (async () => {
-    for (;;) {
-      const r = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-      if (r.done) break;
-      buffer += decoder.decode(r.value, { stream: true });
-      for (let i = buffer.indexOf("\n\n"); i >= 0; i = buffer.indexOf("\n\n")) {
-        const lines = buffer.slice(0, i).split("\n");
-        buffer = buffer.slice(i + 2);
-        if (lines.every((l) => l.startsWith(":"))) comments++;
-        const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
-        if (field("event")) events.push({ event: field("event")!, id: field("id"), data: JSON.parse(field("data")!) });
-      }
-    }
-    done = true;
-  })();
-  const until = async <T>(check: () => T | undefined | false, what: string, ms = 10_000): Promise<T> => {
-    for (const deadline = Date.now() + ms; ; await Bun.sleep(25)) {
-      const v = check();
-      if (v) return v;
-      if (done || Date.now() > deadline) throw new Error(`stream ${done ? "ended" : "timed out"} waiting for ${what}; got ${JSON.stringify(events)}`);
-    }
-  };
-  return { events, until, ended, comments: () => comments, done: () => done };
-}
-
-const of = (events: SseEvent[], name: string) => events.filter((e) => e.event === name);
+const of = eventsOf;
 const expOf = (token: string) => new Date(JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).exp * 1000).toISOString();
 const PATH = "/api/v1/customer/live";
 /** The harness's identity settings: the built-in issuer over the same keys, so its tokens verify. */

@@ -15,29 +15,11 @@ import { DataTable, Pagination, QueryView } from "../../ui/table";
 import { RulesTab } from "./alert-rules-tab";
 import { afterKeyEvent, ALERT_STATUS_FILTERS, alertsQuery, PAGE_SIZE, pretty } from "./model";
 import { TenantFilter } from "./tenant-filter";
+import { ALERT_TYPES, type Alert } from "../alerts/types";
 
-interface TenantAlert {
+/** An alert as the operator list gives it: the tenant's alert with its tenant. */
+interface TenantAlert extends Alert {
   tenantId: string;
-  alertId: number;
-  deviceId: string | null;
-  siteId: string | null;
-  ruleId: string | null;
-  alertType: string;
-  status: string;
-  severity: number;
-  summary: string;
-  details: Record<string, unknown>;
-  triggerCount: number;
-  openedAt: string;
-  lastTriggeredAt: string;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-  closedAt: string | null;
-  closedBy: string | null;
-  closeReason: string | null;
-  silenced: boolean;
-  silencedUntil: string | null;
-  escalationLevel: number;
 }
 interface TenantCounts {
   tenantId: string;
@@ -45,7 +27,6 @@ interface TenantCounts {
   bySeverity: Record<string, number>;
 }
 
-const ALERT_TYPES = ["NO_HEARTBEAT", "THRESHOLD", "WINDOW", "ANOMALY", "NO_TELEMETRY", "SYSTEM_HEALTH", "CERT_EXPIRING"];
 const SEVERITY_OPTIONS = [{ value: "", label: "Any severity" }, ...[2, 3, 4, 5].map((n) => ({ value: String(n), label: `${SEVERITIES[n]} or worse` }))];
 const TYPE_OPTIONS = [{ value: "", label: "Any type" }, ...ALERT_TYPES.map((t) => ({ value: t, label: t.toLowerCase().replace(/_/g, " ") }))];
 const WORST_FIRST = [5, 4, 3, 2, 1];
