@@ -9,8 +9,6 @@ import { route } from "../../api/route";
 import { DevicePatch, NewDevice } from "../../api/bodies/devices";
 import { Deleted, DeviceId, page, PageQuery, SiteId, Timestamp, Uuid } from "../../api/schemas";
 
-// Tag lives with the bodies; notification routes still import it from here.
-export { Tag } from "../../api/bodies/devices";
 export const DeviceParams = z.object({ deviceId: DeviceId });
 export const deviceNotFound = (deviceId: string) => new PulseError("NOT_FOUND", `device ${deviceId} not found`);
 

@@ -32,7 +32,7 @@ const TYPE_OPTIONS = [{ value: "", label: "Any type" }, ...ALERT_TYPES.map((t) =
 const WORST_FIRST = [5, 4, 3, 2, 1];
 
 function Summary({ selected, onTenant }: { selected: string; onTenant: (t: string) => void }) {
-  const q = useQuery({ queryKey: ["operator", "alerts", "summary"], queryFn: () => api.get<{ items: TenantCounts[] }>("/api/v1/operator/alerts/summary"), refetchInterval: 30_000 });
+  const q = useQuery({ queryKey: ["operator", "alerts", "summary"], queryFn: () => api.get<{ items: TenantCounts[] }>("/api/v1/operator/alerts/summary") });
   return (
     <Card title="Live alerts per tenant">
       <QueryView query={q}>

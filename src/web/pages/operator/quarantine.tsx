@@ -34,7 +34,7 @@ interface QuarantineEvent {
 type SummaryRow = { tenantId: string | null; reason: string; count: number };
 
 const useSummary = () =>
-  useQuery({ queryKey: ["operator", "quarantine", "summary"], queryFn: () => api.get<{ items: SummaryRow[] }>("/api/v1/operator/quarantine/summary"), refetchInterval: 60_000 });
+  useQuery({ queryKey: ["operator", "quarantine", "summary"], queryFn: () => api.get<{ items: SummaryRow[] }>("/api/v1/operator/quarantine/summary") });
 
 /** A UTF-8 payload that is whole JSON reads better indented. */
 function readable(p: NonNullable<QuarantineEvent["payload"]>): string {
