@@ -20,3 +20,7 @@ select pulse_platform_table('role_instances');
 -- tenant; its key starts with the tenant, so without this it would read the whole table (400
 -- days). Retention's delete by minute uses it too. Updates stay HOT: minute never changes.
 create index telemetry_minute_minute_idx on telemetry_minute (minute);
+
+-- Live updates read a tenant's new alert events by id every second; event ids are one global
+-- sequence, so without the tenant first that read would cover every tenant's events.
+create index alert_events_tenant_idx on alert_events (tenant_id, event_id);

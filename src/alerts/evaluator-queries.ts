@@ -132,7 +132,7 @@ export async function writeStatusChanges(db: Db, tenant: string, changes: readon
     insert into device_state (tenant_id, device_id, status, last_state_change_at)
     select ${tenant}, d, s, a from unnest(${ids}::text[], ${changes.map((c) => c.to)}::text[], ${changes.map((c) => c.at.toISOString())}::timestamptz[]) as u(d, s, a)
     where exists (select from device_registry r where r.tenant_id = ${tenant} and r.device_id = u.d)
-    on conflict (tenant_id, device_id) do update set status = excluded.status, last_state_change_at = excluded.last_state_change_at`;
+    on conflict (tenant_id, device_id) do update set status = excluded.status, last_state_change_at = excluded.last_state_change_at, updated_at = now()`;
   await db`
     insert into device_connection_events (tenant_id, device_id, event, reason, status_from, status_to, at)
     select ${tenant}, d, e, r, f, t, a from unnest(${ids}::text[], ${changes.map((c) => c.event)}::text[], ${changes.map((c) => c.reason)}::text[],
