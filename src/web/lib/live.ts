@@ -75,7 +75,12 @@ function reconcile(): void {
     abort?.abort();
     abort = null;
     if (next) void connect(w);
-    else setStatus("offline");
+    else {
+      // Signed out or nothing watched: counts from this stream must not outlive it.
+      lastFleet = null;
+      setStatus("offline");
+      for (const fn of statusListeners) fn();
+    }
   }, 30);
 }
 
@@ -131,13 +136,25 @@ async function read(body: ReadableStream<Uint8Array>, signal: AbortSignal): Prom
   }
 }
 
+/**
+ * Query families to refetch, gathered for a second: a burst of alert events (or one resync a
+ * second from a busy fleet) refreshes each family once, and a fetch in flight is not restarted.
+ */
+const stale = new Set<string>();
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+function refreshSoon(keys: string[]): void {
+  keys.forEach((k) => stale.add(k));
+  refreshTimer ??= setTimeout(() => {
+    refreshTimer = undefined;
+    for (const k of stale) void queryClient?.invalidateQueries({ queryKey: [k] }, { cancelRefetch: false });
+    stale.clear();
+  }, 1000);
+}
+
 function dispatch(event: string, data: unknown): void {
   if (event === "fleet") lastFleet = data as LiveFleet;
-  if (event === "alert") {
-    void queryClient?.invalidateQueries({ queryKey: ["alerts"] });
-    void queryClient?.invalidateQueries({ queryKey: ["fleet"] });
-  }
-  if (event === "resync") for (const k of ["devices", "alerts", "fleet"]) void queryClient?.invalidateQueries({ queryKey: [k] });
+  if (event === "alert") refreshSoon(["alerts", "fleet"]);
+  if (event === "resync") refreshSoon(["devices", "alerts", "fleet"]);
   for (const s of subs) {
     if (event === "device") {
       const d = data as LiveDevice;

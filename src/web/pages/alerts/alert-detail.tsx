@@ -1,6 +1,6 @@
 /** One alert in a dialog: what it is, its history (every transition), and what can be done to it. */
 import { useState } from "react";
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "wouter";
 import { AlertCloseBody } from "../../../http/api/bodies/alerts";
 import { api } from "../../lib/api";
@@ -19,8 +19,11 @@ import type { AlertDetail, AlertRule } from "./types";
 const who = (at: string | null, by: string | null) => (at ? `${dateTime(at)}${by ? ` by ${by}` : ""}` : null);
 
 function CloseForm({ alertId, onDone }: { alertId: number; onDone: () => void }) {
+  const queryClient = useQueryClient();
   const form = useForm({ reason: "" }, AlertCloseBody, async (body) => {
     await alertCalls.close(alertId, body?.reason);
+    void queryClient.invalidateQueries({ queryKey: ["alerts"] });
+    void queryClient.invalidateQueries({ queryKey: ["fleet"] });
     toast(`Alert ${alertId} closed`);
     onDone();
   }, (v) => (v.reason.trim() ? { reason: v.reason } : {}));

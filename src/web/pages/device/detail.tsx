@@ -76,8 +76,13 @@ function NotFound({ deviceId }: { deviceId: string }) {
   );
 }
 
+/** One page per device: moving to another device starts afresh (no live values carried over). */
 export default function DeviceDetailPage() {
   const { deviceId = "" } = useParams<{ deviceId: string }>();
+  return <DevicePage key={deviceId} deviceId={deviceId} />;
+}
+
+function DevicePage({ deviceId }: { deviceId: string }) {
   const [url, setUrl] = useUrlState({ tab: "overview", range: "24h", metric: "", eoffset: "0", aoffset: "0" });
   const device = useDevice(deviceId);
   if (device.error instanceof ApiError && device.error.status === 404) return <NotFound deviceId={deviceId} />;

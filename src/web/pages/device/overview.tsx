@@ -75,7 +75,7 @@ function LatestValues({ deviceId }: { deviceId: string }) {
                   </span>
                   <span className="device-latest-value">{value(m.value, m.unit)}</span>
                   <span className="muted device-latest-time" title={dateTime(m.time)}>
-                    {ago(m.time, now)}
+                    {ago(m.time, Math.max(now, Date.now()))}
                   </span>
                 </li>
               ))}
