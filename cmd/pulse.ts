@@ -9,6 +9,7 @@ import { createLogger } from "../src/platform/log";
 import { VERSION } from "../src/platform/version";
 import { GLOBAL_SETTINGS, settingOption } from "./boot";
 import { registerMigrate } from "./migrate";
+import { registerProbe } from "./probe";
 import { registerRoles } from "./roles";
 import { registerSimulate } from "./simulate";
 import { registerUp } from "./up";
@@ -34,6 +35,7 @@ registerMigrate(program);
 registerUser(program);
 registerSimulate(program);
 registerVersion(program);
+registerProbe(program);
 
 /** The subcommand path named on the command line, for "see 'pulse migrate --help'". */
 function commandPath(argv: readonly string[]): string {
