@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { envOf, loadConfig, SETTINGS, type SettingKey } from "../../src/platform/config";
 import { PulseError } from "../../src/platform/errors";
+import { builtRoles } from "./roles";
 
 const APPLIANCE = join(import.meta.dir, "..");
 const REPO = join(APPLIANCE, "..");
@@ -32,15 +33,6 @@ const envFile = (name: string): Map<string, string> =>
       .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] as [string, string]),
   );
 
-/** Long-running roles that are built (cmd/roles.ts gives them a loader; `ops` has none yet). */
-function builtRoles(): string[] {
-  const src = readFileSync(join(REPO, "cmd", "roles.ts"), "utf8");
-  return src
-    .split("registerRole(program, ")
-    .slice(1)
-    .filter((chunk) => chunk.slice(0, chunk.indexOf(";\n")).includes("await import("))
-    .map((chunk) => /^"([a-z]+)"/.exec(chunk)![1]!);
-}
 
 const kustomization = Bun.YAML.parse(readFileSync(join(K8S, "kustomization.yaml"), "utf8")) as any;
 const manifestFiles = readdirSync(K8S).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml");

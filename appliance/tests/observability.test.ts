@@ -9,6 +9,7 @@ import { join, relative } from "node:path";
 import { SETTINGS } from "../../src/platform/config";
 import { createMetrics } from "../../src/platform/metrics";
 import { ingestStats } from "../../src/workers/ingest/handler";
+import { builtRoles } from "./roles";
 
 const APPLIANCE = join(import.meta.dir, "..");
 const REPO = join(APPLIANCE, "..");
@@ -19,15 +20,6 @@ const yaml = (path: string) => Bun.YAML.parse(readFileSync(path, "utf8")) as any
 const HTTP_PORT = Number(SETTINGS.httpPort.default);
 const HEALTH_PORT = Number(SETTINGS.healthPort.default);
 
-/** Long-running roles that are built (cmd/roles.ts gives them a loader; `ops` has none yet). */
-function builtRoles(): string[] {
-  const src = readFileSync(join(REPO, "cmd", "roles.ts"), "utf8");
-  return src
-    .split("registerRole(program, ")
-    .slice(1)
-    .filter((chunk) => chunk.slice(0, chunk.indexOf(";\n")).includes("await import("))
-    .map((chunk) => /^"([a-z]+)"/.exec(chunk)![1]!);
-}
 
 // ---------------------------------------------------------------------------------------
 // Metric catalogue
