@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { envValues, GENERATED } from "../../src/testing/appliance";
 import { findBinary } from "../../src/testing/server-process";
 import { freePort, type ManagedServer, startPostgres } from "../../src/testing/servers";
 
 const ROOT = join(import.meta.dir, "../..");
 const APPLIANCE = join(ROOT, "appliance");
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-const GENERATED = [".env", "pgbouncer/userlist.txt", "emqx/users.csv", "emqx/secrets.hocon", "certs"];
 const ROLES = ["migrate", "serve", "ingest", "evaluate", "bridge", "deliver", "ops"];
 const SERVICES = [...ROLES, "timescaledb", "pgbouncer", "nats", "emqx", "minio", "minio-init", "keycloak", "caddy",
   "prometheus", "grafana", "postgres-exporter", "pgbouncer-exporter", "nats-exporter"];
@@ -35,9 +35,6 @@ function run(argv: string[], env: Record<string, string> = {}, cwd = ROOT) {
 const compose = (dir: string, envFile: string, ...args: string[]) =>
   run([tool("docker-compose", "docker-compose"), "-f", join(dir, "compose.yaml"), "--env-file", envFile, ...args]);
 
-const envValues = (file: string) =>
-  Object.fromEntries(readFileSync(file, "utf8").split("\n").filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l))
-    .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 
 // docker-compose's resolved YAML, read loosely: the assertions say what each field must be.
 type Service = Record<string, any>;
@@ -449,6 +446,8 @@ describe("PostgreSQL: init script, PgBouncer, migrations", () => {
       "pulse_operator>pulse", "pulse_worker>pulse"]);
     const dbs = psql(pg.port, "postgres", "postgres", "select datname, pg_get_userbyid(datdba) from pg_database where datname in ('pulse','keycloak') order by 1");
     expect(dbs.out.trim()).toBe("keycloak|keycloak\npulse|pulse");
+    const temp = psql(pg.port, "postgres", "postgres", `select r, has_database_privilege(r, 'pulse', 'TEMPORARY') from unnest(array['pulse_app','pulse_worker','pulse_operator','pulse_stats']) r`);
+    expect(temp.out.trim().split("\n")).toEqual(["pulse_app|f", "pulse_worker|t", "pulse_operator|f", "pulse_stats|f"]);
   });
 
   test("with password auth, pulse logs in, runs every migration, and PgBouncer pools it", async () => {

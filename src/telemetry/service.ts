@@ -112,6 +112,12 @@ export interface StoreOptions {
 
 const isMissingDay = (e: unknown) => e instanceof PulseError && e.details?.sqlstate === "23514" && /no partition of relation/.test(e.message);
 const isOutage = (e: unknown) => e instanceof PulseError && e.code === "UNAVAILABLE";
+/**
+ * The worker role lacking a privilege (TEMPORARY on the database, a grant a hand-made schema
+ * missed) is the installation's fault, never a message's: waited out like an outage, so the
+ * messages stay on the bus until an admin grants it instead of filling the quarantine.
+ */
+const isMissingPrivilege = (e: unknown) => e instanceof PulseError && e.details?.sqlstate === "42501";
 
 function asRejected(it: Item, err: unknown): Item {
   if (it.kind === "reject") throw err; // the quarantine itself was refused: let the bus redeliver
@@ -133,9 +139,13 @@ export async function untilAvailable<T>(o: StoreOptions, what: string, fn: () =>
     try {
       return await fn();
     } catch (err) {
-      if (!isOutage(err) || o.signal.aborted) throw err;
+      const privilege = isMissingPrivilege(err);
+      if (!(isOutage(err) || privilege) || o.signal.aborted) throw err;
       const wait = Math.min(retry.max, retry.first * 2 ** Math.min(attempt - 1, 10));
-      if (attempt === 1 || attempt % 10 === 0) o.log.warn("database unavailable, retrying", { what, attempt, waitMs: wait, err: (err as Error).message });
+      if (attempt === 1 || attempt % 10 === 0) {
+        if (privilege) o.log.error("the database refused a privilege Pulse's worker role needs; waiting until it is granted (see the README, Database roles)", { what, attempt, waitMs: wait, err: (err as Error).message });
+        else o.log.warn("database unavailable, retrying", { what, attempt, waitMs: wait, err: (err as Error).message });
+      }
       o.keepAlive();
       await Bun.sleep(wait);
     }
@@ -155,7 +165,7 @@ export async function storeItems(sql: Sql, items: readonly Item[], o: StoreOptio
         );
         continue;
       }
-      if (isOutage(err)) throw err; // shutting down mid-outage: the bus redelivers later
+      if (isOutage(err) || isMissingPrivilege(err)) throw err; // shutting down mid-wait: the bus redelivers later
       if (items.length === 1) return storeItems(sql, [asRejected(items[0]!, err)], o);
       o.log.warn("batch refused, splitting it", { items: items.length, err: (err as Error).message });
       const mid = Math.ceil(items.length / 2);

@@ -35,7 +35,7 @@ export async function freePort(): Promise<number> {
   }
 }
 
-export async function startNats(opts: { maxStoreBytes?: number } = {}): Promise<ManagedServer> {
+export async function startNats(opts: { maxStoreBytes?: number; auth?: { user: string; pass: string } | { token: string } } = {}): Promise<ManagedServer> {
   const bin = findBinary("nats-server", "apt-get install nats-server");
   const port = await freePort();
   const dir = makeDir("nats");
@@ -43,7 +43,9 @@ export async function startNats(opts: { maxStoreBytes?: number } = {}): Promise<
   const config = join(dir, "nats.conf");
   // A config file rather than -js/-sd flags: the store limit has no command-line flag.
   const limit = opts.maxStoreBytes === undefined ? "" : `\n  max_file_store: ${opts.maxStoreBytes}`;
-  writeFileSync(config, `listen: "127.0.0.1:${port}"\njetstream {\n  store_dir: "${join(dir, "store")}"${limit}\n}\n`);
+  const auth = !opts.auth ? "" : "token" in opts.auth ? `authorization { token: ${JSON.stringify(opts.auth.token)} }\n`
+    : `authorization { users: [ { user: ${JSON.stringify(opts.auth.user)}, password: ${JSON.stringify(opts.auth.pass)} } ] }\n`;
+  writeFileSync(config, `listen: "127.0.0.1:${port}"\n${auth}jetstream {\n  store_dir: "${join(dir, "store")}"${limit}\n}\n`);
   const ready = () => speaks(port, { expect: Buffer.from("INFO {") });
   const engine = childEngine("nats-server", [bin, "-c", config], port, logFile, ready);
   return launched(manage({ url: `nats://127.0.0.1:${port}`, port, dir, logFile, engine }));

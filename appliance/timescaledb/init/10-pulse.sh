@@ -61,6 +61,9 @@ alter database keycloak owner to keycloak;
 revoke all on database pulse from public;
 revoke all on database keycloak from public;
 grant connect on database pulse to pulse_stats;
+-- Ingest stages each batch in a transaction-scoped temporary table (COPY, then one INSERT … ON
+-- CONFLICT DO NOTHING) as pulse_worker; the revoke above took TEMPORARY away from everyone.
+grant temporary on database pulse to pulse_worker;
 SQL
 
 # The extension needs a superuser to create; Pulse's migrations then find it in place. A plain

@@ -148,10 +148,25 @@ class JetStreamBus implements Bus {
   }
 }
 
+/**
+ * nats.js ignores credentials in a server URL, so `nats://user:pass@host:4222` (how the
+ * appliance configures every role) is taken apart here: user and password, or a lone token.
+ */
+export function natsServer(url: string): { servers: string; user?: string; pass?: string; token?: string } {
+  const u = new URL(url);
+  const user = decodeURIComponent(u.username);
+  const pass = decodeURIComponent(u.password);
+  if (!user && !pass) return { servers: url };
+  u.username = "";
+  u.password = "";
+  const servers = u.toString().replace(/\/$/, "");
+  return pass ? { servers, user, pass } : { servers, token: user };
+}
+
 export async function connectJetStream(o: JetStreamOptions): Promise<Bus> {
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: o.url, name: o.name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false });
+    nc = await connect({ ...natsServer(o.url), name: o.name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false });
   } catch (err) {
     throw new PulseError("UNAVAILABLE", `cannot reach NATS at ${new URL(o.url).host}: ${(err as Error).message}`, undefined, { cause: err });
   }
@@ -174,7 +189,7 @@ export async function connectJetStream(o: JetStreamOptions): Promise<Bus> {
 
 /** Removes every stream of a prefix (tests). */
 export async function deleteStreams(url: string, prefix: string): Promise<void> {
-  const nc = await connect({ servers: url });
+  const nc = await connect(natsServer(url));
   try {
     const jsm = await jetstreamManager(nc);
     const names = busNames(prefix);
@@ -186,6 +201,6 @@ export async function deleteStreams(url: string, prefix: string): Promise<void> 
 
 /** Connects and disconnects: is a NATS server there? */
 export async function pingNats(url: string, timeoutMs = 2_000): Promise<void> {
-  const nc = await connect({ servers: url, timeout: timeoutMs, reconnect: false });
+  const nc = await connect({ ...natsServer(url), timeout: timeoutMs, reconnect: false });
   await nc.close();
 }

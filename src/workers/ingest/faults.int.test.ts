@@ -124,6 +124,25 @@ describePg("ingest under faults", () => {
       }
     });
 
+    test("the worker role missing a privilege: messages wait on the bus, none quarantined, all stored once it is granted", async () => {
+      await using db = await testDb();
+      await using t = await testBus();
+      const name = new URL(db.url).pathname.slice(1);
+      // As a hand-made database behind `revoke all … from public` leaves it: no TEMPORARY for the staging table.
+      await db.sql.unsafe(`revoke temporary on database "${name}" from public`);
+      const token = await addDevice(db.sql, { tenant: "acme", device: "gw-1" });
+      const ingest = startIngest({ databaseUrl: db.url, natsUrl: t.url, natsPrefix: t.prefix, ingestBatch: 50 });
+      try {
+        await publishMessages(t, { device: "gw-1", token, n: 200, withTs: () => true });
+        await Bun.sleep(2_000);
+        expect(await tally(db.sql)).toEqual({ stored: 0, quarantined: 0, duplicates: 0 });
+        await db.sql.unsafe(`grant temporary on database "${name}" to pulse_worker`);
+        expect(await waitTally(db.sql, 200, 30_000)).toEqual({ stored: 200, quarantined: 0, duplicates: 0 });
+      } finally {
+        await ingest.stop();
+      }
+    });
+
     test("NATS restarted while devices publish over MQTT: everything the broker acknowledged is stored once", async () => {
       await using nats = await startNats();
       await using broker = await startMosquitto();
