@@ -88,7 +88,8 @@ export async function startIdp(audience = "pulse-api"): Promise<TestIdp> {
         return tokens(c.claims);
       }
       if (path === "/logout") return Response.redirect(new URL(req.url).searchParams.get("post_logout_redirect_uri") ?? idp.issuer, 302);
-      if (path === "/jwks") {
+      // Keycloak's path too, so a configuration written for Keycloak can point here.
+      if (path === "/jwks" || path.endsWith("/protocol/openid-connect/certs")) {
         idp.jwksRequests++;
         return Response.json({ keys: await Promise.all(keys.map(async (k) => ({ ...(await exportJWK(k.publicKey)), kid: k.kid, alg: "RS256", use: "sig" }))) });
       }

@@ -221,8 +221,8 @@ export async function launched(server: ManagedServer): Promise<ManagedServer> {
   }
 }
 
-/** A server that runs in the foreground as our child: NATS and Mosquitto. */
-export function childEngine(name: string, argv: string[], port: number, logFile: string, ready: () => Promise<boolean>): Engine {
+/** A server that runs in the foreground as our child: NATS, Mosquitto, the appliance's processes. `env` adds to the fixed environment. */
+export function childEngine(name: string, argv: string[], port: number, logFile: string, ready: () => Promise<boolean>, env: Record<string, string> = {}): Engine {
   const pidFile = join(dirname(logFile), "server.pid"); // for the watchdog
   let proc: Subprocess | undefined;
   const exited = (p: Subprocess) => p.exitCode !== null || p.signalCode !== null;
@@ -230,7 +230,7 @@ export function childEngine(name: string, argv: string[], port: number, logFile:
     async launch() {
       const fd = openSync(logFile, "a");
       try {
-        proc = Bun.spawn(argv, { env: CHILD_ENV, stdin: "ignore", stdout: fd, stderr: fd });
+        proc = Bun.spawn(argv, { env: { ...CHILD_ENV, ...env }, stdin: "ignore", stdout: fd, stderr: fd });
       } finally {
         closeSync(fd); // the child has its own copy
       }
