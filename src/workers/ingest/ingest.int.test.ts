@@ -1,5 +1,7 @@
 import { expect, test } from "bun:test";
+import { Bundler } from "../../platform/bus/bundler";
 import { asWorker } from "../../platform/db";
+import { encodeIngress, messageId, type IngressMeta } from "../../platform/subjects";
 import { describePg, testDb } from "../../testing/db";
 import { describeNats, testBus } from "../../testing/bus";
 import { addDevice } from "../../testing/fixtures";
@@ -10,6 +12,33 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 describePg("pulse ingest", () => {
   describeNats("against PostgreSQL and NATS", () => {
+    test("one tenant's batch bigger than NATS's max_payload is announced in parts and acknowledged", async () => {
+      await using db = await testDb();
+      await using t = await testBus();
+      const token = await addDevice(db.sql, { tenant: "acme", device: "gw-1" });
+      // 20,000 rows of ~150 characters in bundles of 256: a batch of 500 bus messages holds far more than 1 MiB of rows.
+      const bundler = new Bundler(t.bus, { maxMessages: 256, maxBytes: 512 * 1024, lingerMs: 0 });
+      const note = "n".repeat(80);
+      await Promise.all(Array.from({ length: 20_000 }, (_, i) => {
+        const payload = new TextEncoder().encode(JSON.stringify({ ts: iso(NOW - 60_000 + i), seq: i, provision_token: token, metrics: { v: i, note } }));
+        const meta: IngressMeta = { v: 1, src: "http", tenant: "acme", device: "gw-1", type: "telemetry", at: NOW, id: messageId("acme", "gw-1", "telemetry", payload) };
+        return bundler.add("TELEMETRY", "acme", encodeIngress(meta, payload));
+      }));
+      const worker = startIngest({ databaseUrl: db.url, natsUrl: t.url, natsPrefix: t.prefix, ingestBatch: 500 });
+      try {
+        expect(await waitForOutcome(db.sql, 20_000, 60_000)).toEqual({ stored: 20_000, quarantined: 0 });
+        let telemetry = await t.bus.backlog("TELEMETRY");
+        for (let i = 0; i < 100 && telemetry.inFlight + telemetry.pending > 0; i++) {
+          await Bun.sleep(100);
+          telemetry = await t.bus.backlog("TELEMETRY");
+        }
+        expect(telemetry).toEqual({ pending: 0, inFlight: 0 });
+        expect((await t.bus.backlog("EVALUATE")).pending).toBeGreaterThanOrEqual(8); // ~2.8 M characters of rows in parts of 256 K
+      } finally {
+        await worker.stop();
+      }
+    }, 90_000);
+
     test("valid messages are stored once, with device state, discovered sensors, key maps and position", async () => {
       await using db = await testDb();
       await using t = await testBus();
