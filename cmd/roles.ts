@@ -32,7 +32,7 @@ export function registerRoles(program: Command): void {
     ["databaseUrl", "dbPoolMax", ...BUS, ...HEALTH, "ingestBatch", "ingestWaitMs", "ingestConcurrency", ...GUARD_SETTINGS],
     async () => (await import("../src/workers/ingest/main")).runIngest);
   registerRole(program, "bridge", "republish MQTT broker traffic onto the bus, acknowledging only what the bus stored",
-    ["mqttUrl", "mqttClientId", "bridgeConnections", ...BUS, ...HEALTH, "maxPayloadBytes"],
+    ["mqttUrl", "mqttBrokerAuth", "mqttClientId", "bridgeConnections", ...BUS, ...HEALTH, "maxPayloadBytes"],
     async () => (await import("../src/workers/bridge/main")).runBridge);
   registerRole(program, "evaluate", "device status, rules and the alert lifecycle; relays alert notifications to the bus",
     ["databaseUrl", "dbPoolMax", ...BUS, ...HEALTH, ...EVALUATE_SETTINGS],

@@ -10,7 +10,7 @@ import { API_SETTINGS, boot, DELIVER_SETTINGS, GUARD_SETTINGS, withSettings } fr
 
 const KEYS = [
   "dataDir", "httpHost", "httpPort", "mqttPort", "mqttWsPort", "adminPassword", "lockTimeout", "dbPoolMax",
-  "natsPrefix", "busStorageGib", "mqttClientId", "bridgeConnections", "ingestBatch", "ingestWaitMs", "ingestConcurrency",
+  "natsPrefix", "busStorageGib", "mqttBrokerAuth", "mqttClientId", "bridgeConnections", "ingestBatch", "ingestWaitMs", "ingestConcurrency",
   ...GUARD_SETTINGS, ...API_SETTINGS, "evaluateTickMs",
   // egressAllow is an API setting too (test sends): one flag for both.
   ...DELIVER_SETTINGS.filter((k) => k !== "egressAllow"),

@@ -195,6 +195,12 @@ export const SETTINGS = {
     default: "1",
     schema: intIn(1, 64, "connections"),
   }),
+  mqttBrokerAuth: setting({
+    describe: "true when the MQTT broker authenticates every device and confines it to its own topics (EMQX with Pulse's auth and ACL hooks): the bridge then vouches for the topic's device and payloads need no provision_token. false: each payload's token is checked",
+    placeholder: "bool",
+    default: "false",
+    schema: z.enum(["true", "false"], { error: "expected true or false" }).transform((v) => v === "true"),
+  }),
   mqttClientId: setting({
     describe: "MQTT client id prefix of the bridge's persistent sessions",
     placeholder: "id",

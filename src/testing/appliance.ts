@@ -35,6 +35,8 @@ export interface Appliance extends AsyncDisposable {
   ca: string;
   /** Mosquitto, where devices connect (EMQX in the appliance) */
   mqttUrl: string;
+  /** NATS's monitoring endpoint (http_port in nats.conf) */
+  natsMonitorUrl: string;
   /** PostgreSQL as superuser, for what a test sets up or checks beneath Pulse */
   superuserUrl: string;
   pgbouncerPort: number;
@@ -75,7 +77,7 @@ async function configure(work: string) {
 }
 
 /** A process of ours in a directory of its own (log, pid file for the watchdog), ready when `ready` says so. */
-function process_(name: string, argv: string[], port: number, env: Record<string, string>, ready: () => Promise<boolean>): ManagedServer {
+function managedProcess(name: string, argv: string[], port: number, env: Record<string, string>, ready: () => Promise<boolean>): ManagedServer {
   const dir = makeDir(`appliance-${name}`);
   const logFile = join(dir, "server.log");
   return manage({ url: `http://127.0.0.1:${port}`, port, dir, logFile, engine: childEngine(name, argv, port, logFile, ready, env) });
@@ -151,21 +153,24 @@ export async function startAppliance(o: ApplianceOptions): Promise<Appliance> {
     const asUser = process.getuid?.() === 0 ? ["-u", "postgres"] : [];
     // PostgreSQL's protocol: an SSLRequest is answered with one byte, 'N' (PgBouncer here has no TLS).
     const pgReady = (port: number) => () => speaks(port, { hello: Buffer.from("0000000804d2162f", "hex"), expect: Buffer.from("N") });
-    const bouncing = own(launched(process_("pgbouncer", [tool("pgbouncer", "pgbouncer"), ...asUser, join(bouncerDir, "pgbouncer.ini")], pgbouncerPort, {}, pgReady(pgbouncerPort))));
+    const bouncing = own(launched(managedProcess("pgbouncer", [tool("pgbouncer", "pgbouncer"), ...asUser, join(bouncerDir, "pgbouncer.ini")], pgbouncerPort, {}, pgReady(pgbouncerPort))));
 
     // NATS with the shipped nats.conf; Debian's 2.9 does not know `sync_interval` (2.10+), the one line dropped.
     const natsDir = join(work, "nats");
     writeFileSync(join(natsDir + ".conf"), readFileSync(join(dir, "nats/nats.conf"), "utf8").replace(/^\s*sync_interval:.*\n/m, "").replace("/data/jetstream", join(natsDir, "jetstream")));
     const natsArgv = [tool("nats-server", "nats-server"), "-c", `${natsDir}.conf`, "-a", "127.0.0.1", "-p", String(natsPort), "-m", String(natsHttp)];
     const natsUp = async () => (await fetch(`http://127.0.0.1:${natsHttp}/healthz?js-enabled-only=true`).then((r) => r.ok).catch(() => false));
-    const natsing = own(launched(process_("nats", natsArgv, natsPort, { PULSE_NATS_PASSWORD: env.PULSE_NATS_PASSWORD! }, natsUp)));
+    const natsing = own(launched(managedProcess("nats", natsArgv, natsPort, { PULSE_NATS_PASSWORD: env.PULSE_NATS_PASSWORD! }, natsUp)));
     await Promise.all([bouncing, natsing]);
 
     // Every role, with its service's environment; ready when `pulse probe` says so.
     const probe = (port: number) => async () => (await Bun.spawn([binary, "probe", String(port)], { stdout: "ignore", stderr: "ignore" }).exited) === 0;
+    // Mosquitto, unlike EMQX with Pulse's hooks, lets anyone publish: the bridge must not vouch
+    // for devices here (PULSE_MQTT_BROKER_AUTH), so each payload carries its token.
+    const standIn: Record<string, Record<string, string>> = { bridge: { PULSE_MQTT_BROKER_AUTH: "false" } };
     const role = async (name: string, service: string, extra: Record<string, string>, port: number) => {
-      const roleEnv = { HOME: work, ...serviceEnv(service), PULSE_HEALTH_HOST: "127.0.0.1", PULSE_HEALTH_PORT: String(port), ...extra, ...o.roleEnv };
-      const server = await own(launched(process_(name, [binary, service], port, roleEnv, probe(port))));
+      const roleEnv = { HOME: work, ...serviceEnv(service), PULSE_HEALTH_HOST: "127.0.0.1", PULSE_HEALTH_PORT: String(port), ...standIn[service], ...extra, ...o.roleEnv };
+      const server = await own(launched(managedProcess(name, [binary, service], port, roleEnv, probe(port))));
       roles.push({ name, server, port });
     };
     await role("serve", "serve", { PULSE_HTTP_HOST: "127.0.0.1", PULSE_HTTP_PORT: String(servePort), PULSE_HEALTH_PORT: String(servePort) }, servePort);
@@ -182,12 +187,13 @@ export async function startAppliance(o: ApplianceOptions): Promise<Appliance> {
       KEYCLOAK_UPSTREAM: idpHost, GRAFANA_UPSTREAM: "127.0.0.1:9", EMQX_WS_UPSTREAM: "127.0.0.1:9" };
     const ca = join(xdg, "caddy/pki/authorities/local/root.crt");
     const caddyReady = async () => (await Bun.file(ca).exists()) && (await fetch(`https://${DOMAIN}:${https}/ready`, { tls: { ca: await Bun.file(ca).text() } }).then((r) => r.ok).catch(() => false));
-    await own(launched(process_("caddy", [tool("caddy", "caddy"), "run", "--config", join(dir, "caddy/Caddyfile"), "--adapter", "caddyfile"], https, caddyEnv, caddyReady)));
+    await own(launched(managedProcess("caddy", [tool("caddy", "caddy"), "run", "--config", join(dir, "caddy/Caddyfile"), "--adapter", "caddyfile"], https, caddyEnv, caddyReady)));
 
     return {
       url: `https://${DOMAIN}:${https}`,
       ca: readFileSync(ca, "utf8"),
       mqttUrl: mosquitto.url,
+      natsMonitorUrl: `http://127.0.0.1:${natsHttp}`,
       superuserUrl: pg.url.replace(/\/postgres$/, "/pulse"),
       pgbouncerPort,
       env,

@@ -61,12 +61,13 @@ export async function waitForOutcome(sql: Sql, n: number, timeoutMs = 20_000) {
 }
 
 /** Runs `pulse bridge` in this process until stopped. */
-export function startBridge(o: { mqttUrl: string; natsUrl: string; natsPrefix: string; clientId?: string; connections?: number }): Worker {
+export function startBridge(o: { mqttUrl: string; natsUrl: string; natsPrefix: string; clientId?: string; connections?: number; brokerAuth?: boolean }): Worker {
   const lifecycle = createLifecycle(quietLog);
   const done = runBridge(
     {
       mqttUrl: o.mqttUrl,
       mqttClientId: o.clientId ?? `bridge-${randomUUID().slice(0, 8)}`,
+      mqttBrokerAuth: o.brokerAuth ?? false,
       bridgeConnections: o.connections ?? 1,
       natsUrl: o.natsUrl,
       natsPrefix: o.natsPrefix,

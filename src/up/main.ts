@@ -40,6 +40,7 @@ export interface UpConfig extends HttpSettings, IngestSettings, EvaluateSettings
   natsPrefix: string;
   busStorageGib: number;
   mqttClientId: string;
+  mqttBrokerAuth: boolean;
   bridgeConnections: number;
   mqttPort: number;
   mqttWsPort: number;

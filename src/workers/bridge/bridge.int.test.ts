@@ -44,6 +44,30 @@ describePg("pulse bridge", () => {
       expect({ ...q }).toEqual({ reason: "BAD_TOPIC_FORMAT", tenantId: null, topic: "tenant/ACME!/device/gw-1/telemetry" });
     });
 
+    test("--mqtt-broker-auth: behind a broker that authenticates devices, payloads need no token; otherwise a missing one is quarantined", async () => {
+      await using broker = await startMosquitto();
+      await using db = await testDb();
+      await using t = await testBus();
+      await addDevice(db.sql, { tenant: "acme", device: "gw-1" });
+      const ingest = startIngest({ databaseUrl: db.url, natsUrl: t.url, natsPrefix: t.prefix });
+      try {
+        for (const brokerAuth of [false, true]) {
+          const bridge = startBridge({ mqttUrl: broker.url, natsUrl: t.url, natsPrefix: t.prefix, brokerAuth });
+          try {
+            await Bun.sleep(500); // subscriptions in place
+            await publish(broker.url, [["tenant/acme/device/gw-1/telemetry", { seq: brokerAuth ? 2 : 1, metrics: { a: 1 } }]]);
+            await waitForOutcome(db.sql, brokerAuth ? 2 : 1);
+          } finally {
+            await bridge.stop();
+          }
+        }
+      } finally {
+        await ingest.stop();
+      }
+      const rows = await asWorker(db.sql, (tx) => tx`select 'stored' as kind, seq::text as what from telemetry union all select 'quarantined', reason from quarantine_events order by 1`);
+      expect(rows.map((r) => `${r.kind} ${r.what}`)).toEqual(["quarantined TOKEN_MISSING", "stored 2"]);
+    });
+
     test("what devices send while the bridge is down is waiting in its session and arrives once it is back", async () => {
       await using broker = await startMosquitto();
       await using db = await testDb();

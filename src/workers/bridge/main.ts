@@ -19,6 +19,8 @@ import { MqttSession } from "./session";
 export interface BridgeSettings {
   mqttUrl: string;
   mqttClientId: string;
+  /** the broker authenticated the device that published (EMQX with Pulse's hooks): no token in the payload needed */
+  mqttBrokerAuth: boolean;
   bridgeConnections: number;
   maxPayloadBytes: number;
 }
@@ -60,7 +62,7 @@ export function startBridge(e: { bus: Bus; metrics: Metrics }, config: BridgeSet
   const filters = UPLINK_TOPIC_FILTERS.map((f) => (shared ? `$share/${SHARE_GROUP}/${f}` : f));
   const onMessage = async (topic: string, payload: Buffer) => {
     const started = performance.now();
-    const r = await putOnBus(bundler, toFrame(topic, payload, Date.now(), config.maxPayloadBytes), lifecycle.signal, log);
+    const r = await putOnBus(bundler, toFrame(topic, payload, Date.now(), config.maxPayloadBytes, config.mqttBrokerAuth), lifecycle.signal, log);
     if (r === "stopped") throw new Error("stopping: left with the broker");
     messages.inc({ result: r });
     publishSeconds.observe((performance.now() - started) / 1000);
