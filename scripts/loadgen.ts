@@ -51,7 +51,8 @@ function pacer(rate: number) {
 }
 
 /** HTTP: `concurrency` requests in flight; `batch` > 1 uses /ingest/v1/batch. */
-export async function loadHttp(o: LoadOptions & { baseUrl: string; concurrency: number; batch: number }): Promise<LoadResult> {
+export async function loadHttp(o: LoadOptions & { baseUrl: string; concurrency: number; batch: number; ca?: string }): Promise<LoadResult> {
+  const tls = o.ca ? { ca: o.ca } : undefined; // an HTTPS endpoint with its own CA (Caddy's internal one)
   const started = performance.now();
   const pace = pacer(o.rate);
   let next = 0;
@@ -70,6 +71,7 @@ export async function loadHttp(o: LoadOptions & { baseUrl: string; concurrency: 
           method: "POST",
           headers: { "content-type": "application/json", "x-provision-token": d.token },
           body: JSON.stringify(payload),
+          tls,
         });
         await res.arrayBuffer();
         if (res.status === 202) accepted++;
@@ -79,7 +81,7 @@ export async function loadHttp(o: LoadOptions & { baseUrl: string; concurrency: 
           const { d, payload } = message(o, first + k);
           return { tenant_id: d.tenant, device_id: d.device, provision_token: d.token, ...payload };
         });
-        const res = await fetch(`${o.baseUrl}/ingest/v1/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: items }) });
+        const res = await fetch(`${o.baseUrl}/ingest/v1/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: items }), tls });
         const body = (await res.json()) as { accepted?: number };
         accepted += body.accepted ?? 0;
         rejected += n - (body.accepted ?? 0);

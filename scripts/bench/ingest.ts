@@ -1,5 +1,5 @@
 /**
- * `bun run bench:ingest [--path http|mqtt|bus|all] [--messages N] [--devices N] [--rate N] [--batch N]`
+ * `bun run bench:ingest [--path http|mqtt|bus|all] [--messages N] [--devices N] [--rate N] [--batch N] [--via direct|appliance]`
  *
  * The whole pipeline on this machine, every part its own process as in production: simulated
  * devices → `pulse serve` (HTTP) or Mosquitto + `pulse bridge` (MQTT) → NATS JetStream →
@@ -11,10 +11,17 @@
  * Then the same rows are COPY'd into the same table: the ceiling the pipeline is compared with.
  * `--path bus` measures `pulse ingest` alone: the messages are put on the bus first (as the
  * edges would), then the worker is started and timed until the last row commits.
+ * `--via appliance` runs the same load through the appliance's topology instead
+ * (src/testing/appliance.ts: the compiled binary, 2 ingest processes by default
+ * (`--ingest-replicas`), the database only through PgBouncer in transaction mode, HTTP over
+ * HTTPS through Caddy, NATS with the shipped nats.conf, evaluate and deliver running too).
  * Prints one JSON line per run.
  */
+import { mkdtempSync, rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { buildBinary } from "../build";
+import { startAppliance } from "../../src/testing/appliance";
 import { asWorker, connect, type Sql } from "../../src/platform/db";
 import { loadMigrations, migrate } from "../../src/platform/migrate";
 import { quietLog } from "../../src/testing/db";
@@ -35,8 +42,12 @@ const { values: args } = parseArgs({
     batch: { type: "string", default: "1" },
     binary: { type: "string" },
     "bridge-connections": { type: "string", default: "1" },
+    via: { type: "string", default: "direct" },
+    "ingest-replicas": { type: "string", default: "2" },
   },
 });
+if (!["direct", "appliance"].includes(args.via!)) throw new Error(`--via ${args.via}: expected direct or appliance`);
+if (args.via === "appliance" && args.path === "bus") throw new Error("--path bus measures one ingest process alone; with --via appliance use http, mqtt or all");
 const N = Number(args.messages);
 const DEVICES = Number(args.devices);
 const ROOT = join(import.meta.dir, "../..");
@@ -138,10 +149,10 @@ async function run(path: "http" | "mqtt" | "bus", rate: number, stack: { pg: Man
   const sql = connect({ url: url.toString(), appName: "bench", log: quietLog, max: 2 });
   await migrate(sql, loadMigrations(), { log: quietLog });
   const devices = await registerDevices(sql);
-  const [httpPort, h1, h2, h3] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [httpPort, h1, h2] = await Promise.all([freePort(), freePort(), freePort()]);
   const env = { PULSE_DATABASE_URL: url.toString(), PULSE_NATS_URL: stack.nats.url, PULSE_NATS_PREFIX: db.replaceAll("_", "-"), PULSE_BUS_STORAGE_GIB: "4", PULSE_DEVICE_RATE: "0" };
-  const say = (msg: string) => console.error(`[bench ${path}${rate ? ` @${rate}/s` : ""}] ${msg}`);
   if (path === "bus") {
+    const say = (msg: string) => console.error(`[bench bus] ${msg}`);
     say(`putting ${N} messages on the bus, then starting pulse ingest`);
     const load = await preload(stack.nats.url, env.PULSE_NATS_PREFIX, devices, N);
     const ingest = spawnRole("ingest", { ...env, PULSE_HEALTH_PORT: String(h1) });
@@ -165,23 +176,7 @@ async function run(path: "http" | "mqtt" | "bus", rate: number, stack: { pg: Man
   ];
   try {
     await Bun.sleep(1_500);
-    // Warm-up: one message per device fills the registry caches, as in a fleet that is running.
-    const warm = path === "http"
-      ? await loadHttp({ baseUrl: `http://127.0.0.1:${httpPort}`, devices, messages: DEVICES, rate: 0, concurrency: 16, batch: 1 })
-      : await loadMqtt({ url: stack.mqtt.url, devices, messages: DEVICES, rate: 0, connections: 4, inflight: 8, clientPrefix: `warm-${h3}` });
-    await waitStored(sql, warm.accepted, 60_000);
-    await sql`truncate telemetry`;
-    say(`sending ${N} messages from ${DEVICES} devices`);
-    const load =
-      path === "http"
-        ? await loadHttp({ baseUrl: `http://127.0.0.1:${httpPort}`, devices, messages: N, rate, concurrency: 64, batch: Number(args.batch) })
-        : await loadMqtt({ url: stack.mqtt.url, devices, messages: N, rate, connections: 8, inflight: 32, clientPrefix: `bench-dev-${h3}` });
-    say(`sent in ${load.seconds.toFixed(1)} s (${load.accepted} accepted, ${load.rejected} refused); waiting for the rows`);
-    const stored = await waitStored(sql, load.accepted, 120_000);
-    say(`${stored} rows stored; measuring`);
-    const result = await measure(sql, path, path === "http" ? (Number(args.batch) > 1 ? `batch-${args.batch}` : "single") : "qos1", load, rate);
-    const ceiling = await copyCeiling(sql);
-    return { ...result, copy_rows_per_s: Math.round(ceiling), share_of_copy: +(result.msgs_per_s / ceiling).toFixed(2) };
+    return await drive(path, rate, { sql, devices, httpUrl: `http://127.0.0.1:${httpPort}`, mqttUrl: stack.mqtt.url });
   } finally {
     for (const p of roles) p.kill("SIGTERM");
     await Promise.all(roles.map((p) => p.exited));
@@ -189,12 +184,87 @@ async function run(path: "http" | "mqtt" | "bus", rate: number, stack: { pg: Man
   }
 }
 
-await using pg = await startPostgres({ settings: ["fsync=on", "synchronous_commit=on", "full_page_writes=on", "track_commit_timestamp=on", "shared_buffers=256MB"] });
-await using nats = await startNats();
-await using mqtt = await startMosquitto();
-const paths = args.path === "all" ? (["bus", "http", "mqtt"] as const) : ([args.path as "http" | "mqtt" | "bus"] as const);
-for (const path of paths) {
-  const full = await run(path, Number(args.rate), { pg, nats, mqtt });
-  console.log(JSON.stringify(full));
-  if (Number(args.rate) === 0 && path !== "bus") console.log(JSON.stringify(await run(path, Math.round(full.msgs_per_s / 2), { pg, nats, mqtt })));
+/** Where devices send and where the rows are counted. */
+interface Target {
+  sql: Sql;
+  devices: SimDevice[];
+  httpUrl: string;
+  /** the CA of an HTTPS endpoint */
+  ca?: string;
+  mqttUrl: string;
+  /** messages stored so far in the TELEMETRY stream: one per bundle the edges published */
+  busMessages?: () => Promise<number>;
+}
+
+/** The TELEMETRY stream's last sequence, from NATS's monitoring endpoint. */
+async function telemetryStreamSeq(monitorUrl: string): Promise<number> {
+  const jsz = (await (await fetch(`${monitorUrl}/jsz?accounts=true&streams=true`)).json()) as {
+    account_details?: { stream_detail?: { name: string; state: { last_seq: number } }[] }[];
+  };
+  return (jsz.account_details ?? []).flatMap((a) => a.stream_detail ?? []).filter((s) => s.name.includes("TELEMETRY")).reduce((n, s) => n + s.state.last_seq, 0);
+}
+
+/** Warm-up, the measured load, the rows counted, then the COPY ceiling on the same rows. */
+async function drive(path: "http" | "mqtt", rate: number, t: Target) {
+  const say = (msg: string) => console.error(`[bench ${path}${rate ? ` @${rate}/s` : ""}] ${msg}`);
+  const run = crypto.randomUUID().slice(0, 8);
+  const http = (o: { messages: number; rate: number; concurrency: number; batch: number }) => loadHttp({ baseUrl: t.httpUrl, ca: t.ca, devices: t.devices, ...o });
+  // Warm-up: one message per device fills the registry caches, as in a fleet that is running.
+  // Counted in an empty table: the previous run's rows (COPY'd back by copyCeiling) would end the wait at once.
+  await t.sql`truncate telemetry`;
+  const warm = path === "http"
+    ? await http({ messages: DEVICES, rate: 0, concurrency: 16, batch: 1 })
+    : await loadMqtt({ url: t.mqttUrl, devices: t.devices, messages: DEVICES, rate: 0, connections: 4, inflight: 8, clientPrefix: `warm-${run}` });
+  await waitStored(t.sql, warm.accepted, 60_000);
+  await t.sql`truncate telemetry`;
+  say(`sending ${N} messages from ${DEVICES} devices`);
+  const busBefore = await t.busMessages?.();
+  const load = path === "http" ? await http({ messages: N, rate, concurrency: 64, batch: Number(args.batch) }) : await loadMqtt({ url: t.mqttUrl, devices: t.devices, messages: N, rate, connections: 8, inflight: 32, clientPrefix: `bench-dev-${run}` });
+  say(`sent in ${load.seconds.toFixed(1)} s (${load.accepted} accepted, ${load.rejected} refused); waiting for the rows`);
+  const stored = await waitStored(t.sql, load.accepted, 120_000);
+  say(`${stored} rows stored; measuring`);
+  const result = await measure(t.sql, path, path === "http" ? (Number(args.batch) > 1 ? `batch-${args.batch}` : "single") : "qos1", load, rate);
+  // Bus messages (bundles) per second: what a NATS that fsyncs every write must sync.
+  const bus = busBefore === undefined ? {} : await (async () => {
+    const published = (await t.busMessages!()) - busBefore;
+    return { bus_messages_per_s: Math.round(published / load.seconds), msgs_per_bus_message: +(load.accepted / published).toFixed(1) };
+  })();
+  const ceiling = await copyCeiling(t.sql);
+  return { ...result, ...bus, copy_rows_per_s: Math.round(ceiling), share_of_copy: +(result.msgs_per_s / ceiling).toFixed(2) };
+}
+
+/** Full speed, then half that rate (where the latency target applies), for each path. */
+async function fullAndHalf(paths: readonly ("http" | "mqtt" | "bus")[], one: (path: "http" | "mqtt" | "bus", rate: number) => Promise<Record<string, unknown> & { msgs_per_s: number }>) {
+  for (const path of paths) {
+    const full = await one(path, Number(args.rate));
+    console.log(JSON.stringify(full));
+    if (Number(args.rate) === 0 && path !== "bus") console.log(JSON.stringify(await one(path, Math.round(full.msgs_per_s / 2))));
+  }
+}
+
+const PG_SETTINGS = ["fsync=on", "synchronous_commit=on", "full_page_writes=on", "track_commit_timestamp=on", "shared_buffers=256MB"];
+const paths = args.path === "all" ? (args.via === "appliance" ? (["http", "mqtt"] as const) : (["bus", "http", "mqtt"] as const)) : ([args.path as "http" | "mqtt" | "bus"] as const);
+
+if (args.via === "appliance") {
+  const dir = mkdtempSync("/tmp/pulse-bench-bin-");
+  try {
+    const binary = args.binary ?? (await buildBinary(join(dir, "pulse")));
+    const replicas = Number(args["ingest-replicas"]);
+    await using app = await startAppliance({ binary, ingestReplicas: replicas, pgSettings: PG_SETTINGS, roleEnv: { PULSE_DEVICE_RATE: "0", PULSE_LOG_LEVEL: "warn" } });
+    const sql = connect({ url: app.superuserUrl, appName: "bench", log: quietLog, max: 2 });
+    try {
+      const devices = await registerDevices(sql);
+      const target = { sql, devices, httpUrl: app.url, ca: app.ca, mqttUrl: app.mqttUrl, busMessages: () => telemetryStreamSeq(app.natsMonitorUrl) };
+      await fullAndHalf(paths, async (path, rate) => ({ via: "appliance", ingest_processes: replicas, ...(await drive(path as "http" | "mqtt", rate, target)) }));
+    } finally {
+      await sql.end();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else {
+  await using pg = await startPostgres({ settings: PG_SETTINGS });
+  await using nats = await startNats();
+  await using mqtt = await startMosquitto();
+  await fullAndHalf(paths, async (path, rate) => ({ via: "direct", ingest_processes: 1, ...(await run(path, rate, { pg, nats, mqtt })) }));
 }
