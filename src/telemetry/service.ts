@@ -144,7 +144,7 @@ export async function untilAvailable<T>(o: StoreOptions, what: string, fn: () =>
       const wait = Math.min(retry.max, retry.first * 2 ** Math.min(attempt - 1, 10));
       if (attempt === 1 || attempt % 10 === 0) {
         if (privilege) o.log.error("the database refused a privilege Pulse's worker role needs; waiting until it is granted (see the README, Database roles)", { what, attempt, waitMs: wait, err: (err as Error).message });
-        else o.log.warn("database unavailable, retrying", { what, attempt, waitMs: wait, err: (err as Error).message });
+        else o.log.warn("unavailable, retrying", { what, attempt, waitMs: wait, err: (err as Error).message });
       }
       o.keepAlive();
       await Bun.sleep(wait);
