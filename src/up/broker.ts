@@ -9,8 +9,9 @@
  *   Refusals are logged at info with the username and client id, never the password.
  * - SUBSCRIBE: a filter `authorize` denies is granted 0x80 (failure); the others are granted.
  * - PUBLISH: `authorize` denies → aedes treats the authorizePublish error as fatal and closes the
- *   connection without a PUBACK (the same as EMQX's default `deny_action = disconnect`). Topics
- *   under `$` are always denied (reserved for the server, MQTT-4.7.2-1).
+ *   connection without a PUBACK (as EMQX does with `deny_action = disconnect`, which
+ *   appliance/emqx sets; EMQX's default is `ignore`). Topics under `$` are always denied
+ *   (reserved for the server, MQTT-4.7.2-1).
  *   Allowed → `onPublish`, retried with backoff (100 ms doubling to 5 s) until it resolves; only
  *   then does aedes send the PUBACK (QoS 1) or PUBREC (QoS 2). aedes stops reading a client's
  *   socket until its current packets are handled, so a slow store throttles that device: MQTT
