@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { envValues, GENERATED } from "../../src/testing/appliance";
+import { envValues, GENERATED, localPgbouncerIni } from "../../src/testing/appliance";
 import { findBinary } from "../../src/testing/server-process";
 import { freePort, type ManagedServer, startPostgres } from "../../src/testing/servers";
 
@@ -469,9 +469,7 @@ describe("PostgreSQL: init script, PgBouncer, migrations", () => {
     const ini = readFileSync(join(APPLIANCE, "pgbouncer/pgbouncer.ini"), "utf8");
     expect(ini).toMatch(/^pool_mode = transaction$/m);
     writeFileSync(join(dir, "userlist.txt"), env.USERLIST!, { mode: 0o600 });
-    writeFileSync(join(dir, "pgbouncer.ini"), ini.replace("host=timescaledb port=5432", `host=127.0.0.1 port=${pg.port}`)
-      .replace("listen_addr = 0.0.0.0", "listen_addr = 127.0.0.1").replace("listen_port = 6432", `listen_port = ${port}`)
-      .replace("/etc/pgbouncer/userlist.txt", join(dir, "userlist.txt")));
+    writeFileSync(join(dir, "pgbouncer.ini"), localPgbouncerIni(ini, { host: "127.0.0.1", port: pg.port, listenPort: port, userlist: join(dir, "userlist.txt") }));
     // As in compose: read the 0600 auth file as root, then run as postgres (it refuses root).
     const asUser = process.getuid?.() === 0 ? ["-u", "postgres"] : [];
     const proc = Bun.spawn([tool("pgbouncer", "pgbouncer"), ...asUser, join(dir, "pgbouncer.ini")], { env: { PATH }, stdout: "pipe", stderr: "pipe" });

@@ -63,6 +63,19 @@ export const envValues = (file: string) =>
   Object.fromEntries(readFileSync(file, "utf8").split("\n").filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l))
     .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 
+/** `text` with each `from` replaced; a shipped file that no longer holds one fails loudly instead of running unchanged. */
+function rewrite(what: string, text: string, pairs: Array<[string | RegExp, string]>): string {
+  return pairs.reduce((t, [from, to]) => {
+    if (!(typeof from === "string" ? t.includes(from) : from.test(t))) throw new Error(`${what} no longer contains ${String(from)}`);
+    return t.replace(from, to);
+  }, text);
+}
+
+/** The shipped pgbouncer.ini for loopback: PostgreSQL at `host` (a socket directory or address), listening on 127.0.0.1:`listenPort`. */
+export const localPgbouncerIni = (shipped: string, o: { host: string; port: number; listenPort: number; userlist: string }) =>
+  rewrite("pgbouncer.ini", shipped, [["host=timescaledb port=5432", `host=${o.host} port=${o.port}`], ["listen_addr = 0.0.0.0", "listen_addr = 127.0.0.1"],
+    ["listen_port = 6432", `listen_port = ${o.listenPort}`], ["/etc/pgbouncer/userlist.txt", o.userlist]]);
+
 /** A copy of appliance/ with fresh secrets, and the services as docker-compose resolves them. */
 async function configure(work: string) {
   const dir = join(work, "appliance");
@@ -147,18 +160,18 @@ export async function startAppliance(o: ApplianceOptions): Promise<Appliance> {
     const bouncerDir = join(work, "pgbouncer");
     mkdirSync(bouncerDir);
     cpSync(join(dir, "pgbouncer/userlist.txt"), join(bouncerDir, "userlist.txt"));
-    writeFileSync(join(bouncerDir, "pgbouncer.ini"), readFileSync(join(dir, "pgbouncer/pgbouncer.ini"), "utf8")
-      .replace("host=timescaledb port=5432", `host=${pg.dir} port=${pg.port}`).replace("listen_addr = 0.0.0.0", "listen_addr = 127.0.0.1")
-      .replace("listen_port = 6432", `listen_port = ${pgbouncerPort}`).replace("/etc/pgbouncer/userlist.txt", join(bouncerDir, "userlist.txt")));
+    writeFileSync(join(bouncerDir, "pgbouncer.ini"), localPgbouncerIni(readFileSync(join(dir, "pgbouncer/pgbouncer.ini"), "utf8"),
+      { host: pg.dir, port: pg.port, listenPort: pgbouncerPort, userlist: join(bouncerDir, "userlist.txt") }));
     const asUser = process.getuid?.() === 0 ? ["-u", "postgres"] : [];
     // PostgreSQL's protocol: an SSLRequest is answered with one byte, 'N' (PgBouncer here has no TLS).
     const pgReady = (port: number) => () => speaks(port, { hello: Buffer.from("0000000804d2162f", "hex"), expect: Buffer.from("N") });
     const bouncing = own(launched(managedProcess("pgbouncer", [tool("pgbouncer", "pgbouncer"), ...asUser, join(bouncerDir, "pgbouncer.ini")], pgbouncerPort, {}, pgReady(pgbouncerPort))));
 
     // NATS with the shipped nats.conf; Debian's 2.9 does not know `sync_interval` (2.10+), the one line dropped.
-    const natsDir = join(work, "nats");
-    writeFileSync(join(natsDir + ".conf"), readFileSync(join(dir, "nats/nats.conf"), "utf8").replace(/^\s*sync_interval:.*\n/m, "").replace("/data/jetstream", join(natsDir, "jetstream")));
-    const natsArgv = [tool("nats-server", "nats-server"), "-c", `${natsDir}.conf`, "-a", "127.0.0.1", "-p", String(natsPort), "-m", String(natsHttp)];
+    const natsConf = join(work, "nats.conf");
+    writeFileSync(natsConf, rewrite("nats.conf", readFileSync(join(dir, "nats/nats.conf"), "utf8"),
+      [[/^\s*sync_interval:.*\n/m, ""], ["/data/jetstream", join(work, "nats-store")]]));
+    const natsArgv = [tool("nats-server", "nats-server"), "-c", natsConf, "-a", "127.0.0.1", "-p", String(natsPort), "-m", String(natsHttp)];
     const natsUp = async () => (await fetch(`http://127.0.0.1:${natsHttp}/healthz?js-enabled-only=true`).then((r) => r.ok).catch(() => false));
     const natsing = own(launched(managedProcess("nats", natsArgv, natsPort, { PULSE_NATS_PASSWORD: env.PULSE_NATS_PASSWORD! }, natsUp)));
     await Promise.all([bouncing, natsing]);
